@@ -1,0 +1,230 @@
+//! Character classes of Arabic social-media text.
+//!
+//! Every other module asks these questions, so they live in one place and are answered with
+//! range checks (no tables to load, no allocation).
+
+/// An Arabic-script letter (base block, supplement, extended-A, presentation forms).
+#[inline]
+pub fn is_arabic_letter(c: char) -> bool {
+    matches!(c,
+        '\u{0620}'..='\u{063F}'
+        | '\u{0641}'..='\u{064A}'
+        | '\u{066E}'..='\u{066F}'
+        | '\u{0671}'..='\u{06D3}'
+        | '\u{06D5}'
+        | '\u{06EE}'..='\u{06EF}'
+        | '\u{06FA}'..='\u{06FC}'
+        | '\u{06FF}'
+        | '\u{0750}'..='\u{077F}'
+        | '\u{08A0}'..='\u{08C9}'
+        | '\u{FB50}'..='\u{FD3D}'
+        | '\u{FD50}'..='\u{FDFB}'
+        | '\u{FE70}'..='\u{FEFC}')
+}
+
+/// A combining mark of Arabic script (harakat, shadda, sukun, small alef, Quranic marks):
+/// it belongs inside the word it follows and is removed by the `search` profile.
+#[inline]
+pub fn is_arabic_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0610}'..='\u{061A}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{06D6}'..='\u{06DC}'
+        | '\u{06DF}'..='\u{06E4}'
+        | '\u{06E7}'..='\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}'
+        | '\u{08CA}'..='\u{08E1}'
+        | '\u{08E3}'..='\u{08FF}')
+}
+
+/// Tatweel (kashida), the elongation stroke: intra-word, carries no meaning.
+pub const TATWEEL: char = '\u{0640}';
+/// Zero-width non-joiner: intra-word in Arabic and Persian.
+pub const ZWNJ: char = '\u{200C}';
+/// Zero-width joiner: intra-word in Arabic, glue inside emoji sequences.
+pub const ZWJ: char = '\u{200D}';
+
+/// True for characters that continue an Arabic word.
+#[inline]
+pub fn is_arabic_word_char(c: char) -> bool {
+    is_arabic_letter(c) || is_arabic_mark(c) || c == TATWEEL
+}
+
+/// The ASCII value of an ASCII, Arabic-Indic or Persian (Extended Arabic-Indic) digit.
+#[inline]
+pub fn digit_value(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '\u{0660}'..='\u{0669}' => Some((c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => Some((c as u32 - 0x06F0) as u8),
+        _ => None,
+    }
+}
+
+/// Invisible formatting characters that only get in the way: bidi controls and marks,
+/// zero-width space, word joiner, byte-order mark, soft hyphen, Mongolian vowel separator.
+/// ZWNJ and ZWJ are not in this set: they shape words and emoji.
+#[inline]
+pub fn is_invisible_junk(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'
+        | '\u{200E}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
+}
+
+/// Separators between tokens: Unicode white space, plus the invisible characters above.
+#[inline]
+pub fn is_separator(c: char) -> bool {
+    c.is_whitespace() || is_invisible_junk(c) || c == ZWNJ
+}
+
+/// A code point that starts an emoji on its own (Extended_Pictographic, approximated by
+/// the blocks that hold emoji).
+#[inline]
+pub fn is_emoji_base(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1F0FF}'
+        | '\u{1F10D}'..='\u{1F10F}'
+        | '\u{1F12F}'
+        | '\u{1F16C}'..='\u{1F171}'
+        | '\u{1F17E}'..='\u{1F17F}'
+        | '\u{1F18E}'
+        | '\u{1F191}'..='\u{1F19A}'
+        | '\u{1F1AD}'..='\u{1F1E5}'
+        | '\u{1F201}'..='\u{1F2FF}'
+        | '\u{1F300}'..='\u{1F3FA}'
+        | '\u{1F400}'..='\u{1FAFF}'
+        | '\u{1FC00}'..='\u{1FFFD}'
+        | '\u{231A}'..='\u{231B}'
+        | '\u{2328}'
+        | '\u{23CF}'
+        | '\u{23E9}'..='\u{23F3}'
+        | '\u{23F8}'..='\u{23FA}'
+        | '\u{2600}'..='\u{27BF}'
+        | '\u{2934}'..='\u{2935}'
+        | '\u{2B05}'..='\u{2B07}'
+        | '\u{2B1B}'..='\u{2B1C}'
+        | '\u{2B50}'
+        | '\u{2B55}'
+        | '\u{3030}'
+        | '\u{303D}'
+        | '\u{3297}'
+        | '\u{3299}')
+}
+
+/// A symbol that is an emoji only when a variation selector 16 follows it (©️, ™️, ↔️).
+#[inline]
+pub fn is_emoji_text_default(c: char) -> bool {
+    matches!(c,
+        '\u{00A9}'
+        | '\u{00AE}'
+        | '\u{203C}'
+        | '\u{2049}'
+        | '\u{2122}'
+        | '\u{2139}'
+        | '\u{2194}'..='\u{2199}'
+        | '\u{21A9}'..='\u{21AA}'
+        | '\u{24C2}'
+        | '\u{25AA}'..='\u{25AB}'
+        | '\u{25B6}'
+        | '\u{25C0}'
+        | '\u{25FB}'..='\u{25FE}')
+}
+
+/// Regional indicator symbols: two of them make a flag.
+#[inline]
+pub fn is_regional_indicator(c: char) -> bool {
+    matches!(c, '\u{1F1E6}'..='\u{1F1FF}')
+}
+
+/// Skin-tone modifiers, which extend the emoji before them.
+#[inline]
+pub fn is_emoji_modifier(c: char) -> bool {
+    matches!(c, '\u{1F3FB}'..='\u{1F3FF}')
+}
+
+/// Variation selectors 15 (text) and 16 (emoji presentation).
+#[inline]
+pub fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE0E}' | '\u{FE0F}')
+}
+
+/// Tag characters, which spell subdivision flags (🏴 + tags + cancel tag).
+#[inline]
+pub fn is_emoji_tag(c: char) -> bool {
+    matches!(c, '\u{E0020}'..='\u{E007F}')
+}
+
+/// Combining enclosing keycap, which turns `1`, `#` or `*` into 1️⃣ #️⃣ *️⃣.
+pub const KEYCAP: char = '\u{20E3}';
+
+/// Any code point that may be part of an emoji sequence once one has started.
+#[inline]
+pub fn is_emoji_component(c: char) -> bool {
+    is_emoji_base(c)
+        || is_emoji_modifier(c)
+        || is_variation_selector(c)
+        || is_emoji_tag(c)
+        || is_regional_indicator(c)
+        || c == ZWJ
+        || c == KEYCAP
+}
+
+/// A Latin letter in ASCII or Latin-1/Extended (the script of "Franco" Arabic).
+#[inline]
+pub fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || (matches!(c, '\u{00C0}'..='\u{024F}') && c.is_alphabetic())
+}
+
+/// The weight of one code point in X's weighted length, in hundredths: the ranges that
+/// twitter-text (config v3) counts as one; everything else counts as two.
+#[inline]
+pub fn twitter_weight(c: char) -> u32 {
+    match c {
+        '\u{0000}'..='\u{10FF}'
+        | '\u{2000}'..='\u{200D}'
+        | '\u{2010}'..='\u{201F}'
+        | '\u{2032}'..='\u{2037}' => 100,
+        _ => 200,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harakat_tatweel_are_word_chars_but_zwnj_is_not_a_letter() {
+        assert!(is_arabic_word_char('\u{064E}'));
+        assert!(is_arabic_word_char(TATWEEL));
+        assert!(!is_arabic_letter(ZWNJ));
+        assert!(is_arabic_letter('ٱ'));
+        assert!(!is_arabic_letter('،'));
+        assert!(!is_arabic_letter('٣'));
+    }
+
+    #[test]
+    fn digits_of_three_scripts() {
+        assert_eq!(digit_value('٣'), Some(3));
+        assert_eq!(digit_value('۴'), Some(4));
+        assert_eq!(digit_value('9'), Some(9));
+        assert_eq!(digit_value('a'), None);
+    }
+
+    #[test]
+    fn emoji_classes() {
+        assert!(is_emoji_base('😡'));
+        assert!(is_emoji_base('❤'));
+        assert!(is_emoji_modifier('🏽'));
+        assert!(is_regional_indicator('🇪'));
+        assert!(!is_emoji_base('#'));
+        assert!(is_emoji_text_default('©'));
+    }
+}

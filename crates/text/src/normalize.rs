@@ -1,0 +1,209 @@
+//! Normalisation profiles, one pass over the characters.
+//!
+//! * `search`: what a searcher means as the same letters. Alef forms (أ إ آ ٱ ٲ ٳ ٵ) → ا,
+//!   ى → ي, ة → ه, Persian and other letter forms folded (ی → ي, ک ڪ → ك, ە ھ ۀ ۃ → ه),
+//!   presentation forms and ligatures (ﻻ, ﷲ) unfolded through NFKC on the Arabic
+//!   presentation blocks only, harakat, small alef, Quranic marks and tatweel removed, digits to
+//!   ASCII, Arabic punctuation to its ASCII twin, Latin lower-cased, runs of three or more of
+//!   one non-digit character squeezed to one, invisible and bidi controls dropped, ZWNJ and
+//!   variation selectors dropped, Unicode spaces to a plain space. ى is **never** mapped to ا.
+//! * `display`: only invisible-character clean-up (bidi controls, zero-width space, BOM, soft
+//!   hyphen, word joiner); everything a reader sees stays as written.
+//! * `model`: `search`, plus hamza on a carrier folded to a bare hamza (ؤ ئ → ء), because
+//!   citizens write `مسئول`, `مسؤول` and `مسءول` for one word and classifiers should see one
+//!   feature.
+//!
+//! Every profile is idempotent: normalising twice gives the result of normalising once.
+
+use crate::chars::{digit_value, is_arabic_mark, is_invisible_junk, TATWEEL, ZWJ, ZWNJ};
+use unicode_normalization::char::decompose_compatible;
+
+/// Which normalisation to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// Index and query text: letters folded so that spellings of one word meet.
+    Search,
+    /// Shown to people: only invisible clean-up.
+    Display,
+    /// Classifier input: `Search` plus hamza-carrier folding.
+    Model,
+}
+
+impl Profile {
+    /// Parse a profile name as written on the command line.
+    pub fn parse(name: &str) -> Option<Profile> {
+        match name {
+            "search" => Some(Profile::Search),
+            "display" => Some(Profile::Display),
+            "model" => Some(Profile::Model),
+            _ => None,
+        }
+    }
+}
+
+/// Normalise `input` into a new string.
+pub fn normalize(input: &str, profile: Profile) -> String {
+    let mut out = String::with_capacity(input.len());
+    normalize_into(input, profile, &mut out);
+    out
+}
+
+/// Normalise `input`, replacing the contents of `out` (reuse `out` to avoid allocating).
+pub fn normalize_into(input: &str, profile: Profile, out: &mut String) {
+    out.clear();
+    if profile == Profile::Display {
+        for c in input.chars() {
+            if !is_invisible_junk(c) {
+                out.push(c);
+            }
+        }
+        return;
+    }
+    let mut sq = Squeezer::default();
+    let model = profile == Profile::Model;
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // ASCII fast path
+            let c = match b {
+                b'A'..=b'Z' => (b + 32) as char,
+                b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => ' ',
+                _ => b as char,
+            };
+            sq.push(out, c);
+            i += 1;
+            continue;
+        }
+        let c = match input[i..].chars().next() {
+            Some(c) => c,
+            None => break,
+        };
+        i += c.len_utf8();
+        fold_char(c, model, out, &mut sq);
+    }
+}
+
+/// Fold one non-ASCII character into `out` under the search (or model) profile.
+#[inline]
+fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
+    let mapped = match c {
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => 'ا',
+        'ى' | 'ی' | 'ې' => 'ي',
+        'ة' | 'ە' | 'ھ' | 'ۀ' | 'ۃ' | 'ۂ' => 'ه',
+        'ک' | 'ڪ' => 'ك',
+        'ؤ' | 'ئ' if model => 'ء',
+        '،' => ',',
+        '؛' => ';',
+        '؟' => '?',
+        '٪' => '%',
+        '٫' => '.',
+        '٬' => ',',
+        '۔' => '.',
+        TATWEEL | ZWNJ | '\u{FE0E}' | '\u{FE0F}' => return,
+        ZWJ => {
+            // ZWJ only matters inside emoji sequences
+            if out
+                .chars()
+                .next_back()
+                .is_some_and(crate::chars::is_emoji_component)
+            {
+                sq.push(out, ZWJ);
+            }
+            return;
+        }
+        c if is_arabic_mark(c) || is_invisible_junk(c) => return,
+        c if digit_value(c).is_some() => (b'0' + digit_value(c).unwrap_or(0)) as char,
+        '\u{00A0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{2028}'
+        | '\u{2029}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+        | '\u{0085}' => ' ',
+        '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}' => {
+            // presentation forms and ligatures: NFKC, then fold the result
+            let mut any = false;
+            decompose_compatible(c, |d| {
+                any = true;
+                if d != c {
+                    fold_char(d, model, out, sq);
+                } else {
+                    sq.push(out, d);
+                }
+            });
+            if !any {
+                sq.push(out, c);
+            }
+            return;
+        }
+        c if c.is_uppercase() => {
+            for l in c.to_lowercase() {
+                sq.push(out, l);
+            }
+            return;
+        }
+        c => c,
+    };
+    sq.push(out, mapped);
+}
+
+/// Squeezes runs of three or more equal non-digit characters to one, as output is written
+/// (so runs created by folding or by dropped marks are caught too).
+#[derive(Default)]
+struct Squeezer {
+    last: Option<char>,
+    run: u32,
+}
+
+impl Squeezer {
+    #[inline]
+    fn push(&mut self, out: &mut String, c: char) {
+        if Some(c) == self.last && !c.is_ascii_digit() {
+            self.run += 1;
+            if self.run == 3 {
+                out.pop();
+            }
+            if self.run >= 3 {
+                return;
+            }
+        } else {
+            self.last = Some(c);
+            self.run = 1;
+        }
+        out.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alef_maksura_is_never_alef() {
+        assert_eq!(normalize("على مستشفى", Profile::Search), "علي مستشفي");
+    }
+
+    #[test]
+    fn squeeze_created_by_dropped_marks() {
+        assert_eq!(normalize("جميـــل", Profile::Search), "جميل");
+        assert_eq!(normalize("جمييييل", Profile::Search), "جميل");
+        assert_eq!(normalize("1000", Profile::Search), "1000");
+    }
+
+    #[test]
+    fn model_folds_hamza_carriers() {
+        assert_eq!(
+            normalize("مسئول مسؤول", Profile::Model),
+            normalize("مسءول مسءول", Profile::Model)
+        );
+    }
+
+    #[test]
+    fn display_keeps_letters() {
+        assert_eq!(normalize("\u{200F}أَهلاً\u{200E}", Profile::Display), "أَهلاً");
+    }
+}

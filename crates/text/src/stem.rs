@@ -1,0 +1,378 @@
+//! A light stemmer for Modern Standard and Egyptian Arabic, guarded by real usage.
+//!
+//! It removes what a searcher does not mean: the article and its combinations
+//! (`ال وال بال كال فال لل وبال …`), the conjunctions and prepositions `و ف ب ل ك`, the
+//! Egyptian `ب` and future `ه`/`ح` and the MSA `س` before an imperfect verb, the negation
+//! circumfix `م…ش`, and the common inflection and pronoun suffixes. Two guards keep it from
+//! over-stemming:
+//!
+//! * **lengths on the original word**: a prefix goes only when at least three letters of the
+//!   original (normalised) word remain after it, so `الصحة`, `صحة` and `بالصحة` are treated
+//!   alike (Snowball checks after suffix removal and splits them) and `اللي`, `الله` stay;
+//! * **the lexicon**: an ambiguous one-letter proclitic goes only when the rest is a word
+//!   people write and the whole form is no more frequent than that proclitic's measured rate
+//!   predicts: `وزير` (frequent) against `زير` (rare) keeps its `و`; `ومصر` loses it. An
+//!   ambiguous suffix goes only when what remains is attested (`قانون` keeps `ون`).
+//!
+//! All work happens in a caller's buffer: stemming allocates nothing once the buffer has
+//! grown to the longest word.
+
+use crate::lexicon::Lexicon;
+use crate::normalize::{normalize_into, Profile};
+use std::sync::OnceLock;
+
+/// The lexicon shipped with tawasul (see `data/LEXICON.md`).
+pub const SHIPPED_LEXICON: &str = include_str!("../data/lexicon.tsv");
+
+/// Prefixes that contain the article, longest first; removed on length alone.
+const ARTICLE_PREFIXES: &[&str] = &[
+    "وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
+];
+/// Conjunctions: the first layer of one-letter proclitics.
+const CONJUNCTIONS: &[&str] = &["و", "ف"];
+/// Prepositions and verb prefixes: the second layer.
+const PARTICLES: &[&str] = &["ب", "ل", "ك"];
+/// Future and progressive markers, only before an imperfect prefix letter.
+const VERB_MARKERS: &[&str] = &["ه", "ح", "س", "ب"];
+/// Pronoun suffixes, longest first; at most one goes. `true`: only when what remains is
+/// attested (these endings are also common word endings).
+const PRONOUN_SUFFIXES: &[(&str, bool)] = &[
+    ("هما", false),
+    ("كما", false),
+    ("ها", false),
+    ("هم", false),
+    ("هن", false),
+    ("كم", false),
+    ("كن", true),
+    ("نا", true),
+    ("ني", true),
+    ("ه", true),
+    ("ك", true),
+    ("ي", true),
+];
+/// Inflection suffixes, tried in order, each at most once. The dual `ان` is left out on
+/// purpose: in social-media text it ends far more lexical words (انسان، ميدان، رمضان) than duals.
+const INFLECTION_SUFFIXES: &[(&str, bool)] = &[
+    ("ات", true),
+    ("ون", true),
+    ("ين", true),
+    ("يه", false),
+    ("ه", false),
+    ("ي", true),
+];
+
+/// Short and dialect function words returned as they are.
+const KEEP: &[&str] = &[
+    "الله",
+    "والله",
+    "بالله",
+    "اللي",
+    "اللى",
+    "عشان",
+    "علشان",
+    "كمان",
+    "لسه",
+    "بتاع",
+    "مفيش",
+    "ماشي",
+    "كده",
+    "كدا",
+    "ليه",
+    "ازاي",
+    "امتي",
+    "فين",
+    "ايه",
+    "احنا",
+    "انتو",
+    "انتم",
+    "هما",
+    "بعض",
+    "بين",
+    "بعد",
+    "قبل",
+    "لكن",
+    "ولكن",
+    "حتي",
+    "الذي",
+    "التي",
+    "الذين",
+    "اللذين",
+];
+
+/// How much more often than a proclitic's rate predicts a whole form may be seen and still
+/// count as proclitic + word.
+const EXCESS: f64 = 4.0;
+
+/// The light stemmer: a lexicon plus the proclitic rates measured on it.
+pub struct Stemmer<'a> {
+    lexicon: Lexicon<'a>,
+    conj_rate: [f64; 2],
+    particle_rate: [f64; 3],
+}
+
+impl<'a> Stemmer<'a> {
+    /// A stemmer over `lexicon`; proclitic rates are measured on it once here.
+    pub fn new(lexicon: Lexicon<'a>) -> Stemmer<'a> {
+        let conj_rate = [0, 1].map(|i| lexicon.proclitic_rate(CONJUNCTIONS[i]));
+        let particle_rate = [0, 1, 2].map(|i| lexicon.proclitic_rate(PARTICLES[i]));
+        Stemmer {
+            lexicon,
+            conj_rate,
+            particle_rate,
+        }
+    }
+
+    /// The lexicon behind this stemmer.
+    pub fn lexicon(&self) -> &Lexicon<'a> {
+        &self.lexicon
+    }
+
+    /// Stem one word into `out` (replacing its contents). Input is normalised with the
+    /// `search` profile first; non-Arabic words come back normalised and unstemmed.
+    pub fn stem_into(&self, word: &str, out: &mut String) {
+        normalize_into(word, Profile::Search, out);
+        let span = self.stem_span(out);
+        if span.end < out.len() {
+            out.truncate(span.end);
+        }
+        if span.start > 0 {
+            out.drain(..span.start);
+        }
+        if span.restore_teh_marbuta {
+            out.push('ه');
+        }
+    }
+
+    /// Stem one word into a new string.
+    pub fn stem(&self, word: &str) -> String {
+        let mut s = String::new();
+        self.stem_into(word, &mut s);
+        s
+    }
+
+    /// Where the stem lies inside an already `search`-normalised word.
+    pub fn stem_span(&self, w: &str) -> StemSpan {
+        let full = StemSpan {
+            start: 0,
+            end: w.len(),
+            restore_teh_marbuta: false,
+        };
+        // Arabic letters of the normalised alphabet are all two bytes in UTF-8
+        if w.len() < 6 || w.len() > 80 || !w.chars().all(|c| matches!(c, '\u{0621}'..='\u{064A}')) {
+            return full;
+        }
+        if KEEP.contains(&w) {
+            return full;
+        }
+        let (start, end) = self.strip_prefixes(w);
+        self.strip_suffixes(w, start, end)
+    }
+
+    /// Remove proclitics; returns the byte range that remains.
+    fn strip_prefixes(&self, w: &str) -> (usize, usize) {
+        let mut start = 0;
+        let mut end = w.len();
+
+        // Egyptian negation circumfix م…ش (مبيردش, معرفش), not مفيش/مشمش
+        if w.ends_with('ش') && w.starts_with('م') {
+            let inner_start = if w.starts_with("ما") { 4 } else { 2 };
+            let inner = &w[inner_start..w.len() - 2];
+            if inner.len() >= 6 && self.lexicon.get(inner).free > 0 {
+                start = inner_start;
+                end = w.len() - 2;
+            }
+        }
+
+        // lengths measured on the original word: three letters must remain after a prefix
+        let original_letters = (end - start) / 2;
+        for p in ARTICLE_PREFIXES {
+            let rest = &w[start..end];
+            if rest.starts_with(p) {
+                if original_letters - p.len() / 2 >= 3 {
+                    let r = &rest[p.len()..];
+                    let whole = self.lexicon.get(rest).count;
+                    // a frequent article form whose bare form nobody writes is a word of its own
+                    if !(whole >= 20 && self.lexicon.get(r).count == 0) {
+                        return (start + p.len(), end);
+                    }
+                }
+                break;
+            }
+        }
+        for (i, p) in CONJUNCTIONS.iter().enumerate() {
+            if self.proclitic_goes(&w[start..end], p, self.conj_rate[i], i == 0) {
+                start += p.len();
+                break;
+            }
+        }
+        let rest = &w[start..end];
+        for p in VERB_MARKERS {
+            if self.verb_marker_goes(rest, p) {
+                return (start + p.len(), end);
+            }
+        }
+        for (i, p) in PARTICLES.iter().enumerate() {
+            if self.proclitic_goes(rest, p, self.particle_rate[i], false) {
+                return (start + p.len(), end);
+            }
+        }
+        (start, end)
+    }
+
+    /// Remove one pronoun suffix, then inflection suffixes; three letters always remain.
+    fn strip_suffixes(&self, w: &str, start: usize, mut end: usize) -> StemSpan {
+        let mut restore = false;
+        for (s, needs_attested) in PRONOUN_SUFFIXES {
+            let stem = &w[start..end];
+            if stem.len() < s.len() + 6 || !stem.ends_with(s) {
+                continue;
+            }
+            let rem = &stem[..stem.len() - s.len()];
+            if *needs_attested && !self.attested(rem) {
+                continue;
+            }
+            end -= s.len();
+            // a feminine ة is written ت before a pronoun (حكومتنا, صحته): give it back
+            if rem.ends_with('ت') && self.attested_with_teh_marbuta(&rem[..rem.len() - 2]) {
+                end -= 2;
+                restore = true;
+            }
+            break;
+        }
+        if restore {
+            // the restored ة is itself an inflection suffix when three letters remain
+            if end - start >= 6 {
+                restore = false;
+            } else {
+                return StemSpan {
+                    start,
+                    end,
+                    restore_teh_marbuta: true,
+                };
+            }
+        }
+        for (s, needs_attested) in INFLECTION_SUFFIXES {
+            let stem = &w[start..end];
+            if stem.len() < s.len() + 6 || !stem.ends_with(s) {
+                continue;
+            }
+            let rem = &stem[..stem.len() - s.len()];
+            if *needs_attested && !self.attested(rem) {
+                continue;
+            }
+            end -= s.len();
+        }
+        StemSpan {
+            start,
+            end,
+            restore_teh_marbuta: restore,
+        }
+    }
+
+    /// Egyptian ب/ه/ح and MSA س before an imperfect verb: the verb must be attested and the
+    /// marked form no more frequent than the bare verb.
+    fn verb_marker_goes(&self, word: &str, p: &str) -> bool {
+        let Some(rest) = word.strip_prefix(p) else {
+            return false;
+        };
+        if rest.len() < 6 || !starts_like_imperfect(rest) {
+            return false;
+        }
+        let free = self.lexicon.get(rest).free;
+        free > 0 && self.lexicon.get(word).count <= free.saturating_add(2)
+    }
+
+    /// Would the rest after `p` be written on its own, and is `word` no more frequent than
+    /// `p`'s rate predicts from that? Unseen words fall back to `default_strip`.
+    fn proclitic_goes(&self, word: &str, p: &str, rate: f64, default_strip: bool) -> bool {
+        if !word.starts_with(p) {
+            return false;
+        }
+        let rest = &word[p.len()..];
+        if rest.len() < 6 {
+            return false;
+        }
+        let whole = self.lexicon.get(word).count;
+        let free = self.lexicon.get(rest).free;
+        if free == 0 {
+            return whole == 0 && default_strip;
+        }
+        f64::from(whole) <= EXCESS * rate * f64::from(free) + 2.0
+    }
+
+    /// Is `stem` written on its own, or with its ة (`حكوم` as `حكومه`), or, ending in ت, as
+    /// that ت's ة (`مشكلت` as `مشكله`)?
+    fn attested(&self, stem: &str) -> bool {
+        self.lexicon.get(stem).free > 0
+            || self.attested_with_teh_marbuta(stem)
+            || (stem.len() >= 8
+                && stem.ends_with('ت')
+                && self.attested_with_teh_marbuta(&stem[..stem.len() - 2]))
+    }
+
+    /// Is `stem` + ة attested?
+    fn attested_with_teh_marbuta(&self, stem: &str) -> bool {
+        let mut buf = [0u8; 96];
+        let n = stem.len();
+        if n + 2 > buf.len() {
+            return false;
+        }
+        buf[..n].copy_from_slice(stem.as_bytes());
+        buf[n..n + 2].copy_from_slice("ه".as_bytes());
+        match std::str::from_utf8(&buf[..n + 2]) {
+            Ok(s) => self.lexicon.get(s).free > 0,
+            Err(_) => false,
+        }
+    }
+}
+
+/// Where a stem lies in its normalised word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StemSpan {
+    /// Byte offset where the stem starts.
+    pub start: usize,
+    /// Byte offset where it ends.
+    pub end: usize,
+    /// The stem ends in a ت that stood for ة before a pronoun: write ه after `end`.
+    pub restore_teh_marbuta: bool,
+}
+
+/// Does `w` begin with a prefix letter of the imperfect verb (ي ت ن ا)?
+fn starts_like_imperfect(w: &str) -> bool {
+    matches!(w.chars().next(), Some('ي' | 'ت' | 'ن' | 'ا'))
+}
+
+/// The stemmer over the shipped lexicon, built once per process.
+pub fn shipped_stemmer() -> &'static Stemmer<'static> {
+    static STEMMER: OnceLock<Stemmer<'static>> = OnceLock::new();
+    STEMMER.get_or_init(|| {
+        // the shipped file is checked by a unit test; a broken one degrades to no lexicon
+        Stemmer::new(Lexicon::parse(SHIPPED_LEXICON).unwrap_or_default())
+    })
+}
+
+/// Stem one word with the shipped stemmer.
+pub fn stem(word: &str) -> String {
+    shipped_stemmer().stem(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_lexicon_parses() {
+        let lx = Lexicon::parse(SHIPPED_LEXICON).expect("shipped lexicon parses");
+        assert!(lx.len() > 10_000, "lexicon too small: {}", lx.len());
+    }
+
+    #[test]
+    fn toy_lexicon_guards() {
+        let lx = Lexicon::parse("وزير\t500\nمصر\t900\nومصر\t30\nصحه\t40\nالصحه\t80\n").unwrap();
+        let s = Stemmer::new(lx);
+        assert_eq!(s.stem("وزير"), "وزير");
+        assert_eq!(s.stem("ومصر"), "مصر");
+        assert_eq!(s.stem("الصحة"), s.stem("صحة"));
+        assert_eq!(s.stem("بالصحة"), s.stem("للصحة"));
+    }
+}

@@ -1,0 +1,573 @@
+//! Social-media tokeniser that keeps offsets.
+//!
+//! Entities come first (URLs, mentions, hashtags, emoji sequences, numbers), then words;
+//! every token records where it stands in the input, in bytes and in Unicode scalar values,
+//! so that highlighting and entity alignment never have to re-scan. The iterator borrows the
+//! input and allocates nothing.
+
+use crate::chars::{
+    digit_value, is_arabic_letter, is_arabic_mark, is_arabic_word_char, is_emoji_base,
+    is_emoji_modifier, is_emoji_tag, is_emoji_text_default, is_latin_letter, is_regional_indicator,
+    is_separator, is_variation_selector, KEYCAP, TATWEEL, ZWJ, ZWNJ,
+};
+
+/// What a token is; the names are those of the CLI's JSON output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// A run of letters of one script (Arabic with its marks, tatweel and joiners; or Latin
+    /// and other scripts, digits allowed inside for "Franco" Arabic such as `3ayez`).
+    Word,
+    /// `#tag`: letters, digits and underscores, at least one letter.
+    Hashtag,
+    /// `@handle`: letters, digits and underscores.
+    Mention,
+    /// `http(s)://…`, `www.…` or a bare domain with a known top-level domain.
+    Url,
+    /// One emoji sequence: with modifiers, ZWJ joins, flags, keycaps and tag sequences.
+    Emoji,
+    /// Digits in ASCII, Arabic-Indic or Persian forms, with inner separators.
+    Number,
+    /// Any other single visible character.
+    Punct,
+}
+
+impl TokenKind {
+    /// The lower-case name used in JSON and in golden files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Word => "word",
+            TokenKind::Hashtag => "hashtag",
+            TokenKind::Mention => "mention",
+            TokenKind::Url => "url",
+            TokenKind::Emoji => "emoji",
+            TokenKind::Number => "number",
+            TokenKind::Punct => "punct",
+        }
+    }
+}
+
+/// One token: its kind and where it stands in the input.
+///
+/// For hashtags and mentions the span covers the sigil, as X's entity offsets do, while
+/// [`Token::text`] gives the name without it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// What the token is.
+    pub kind: TokenKind,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset just past the last byte.
+    pub end: usize,
+    /// Offset of the first character, in Unicode scalar values.
+    pub char_start: usize,
+    /// Offset just past the last character, in Unicode scalar values.
+    pub char_end: usize,
+}
+
+impl Token {
+    /// The token's text in `input`, without the `#`/`@` sigil of hashtags and mentions.
+    pub fn text<'a>(&self, input: &'a str) -> &'a str {
+        let s = &input[self.start..self.end];
+        match self.kind {
+            TokenKind::Hashtag | TokenKind::Mention => {
+                let mut chars = s.chars();
+                chars.next();
+                chars.as_str()
+            }
+            _ => s,
+        }
+    }
+
+    /// The value of a number token in ASCII: digits mapped to `0-9`, the Arabic decimal
+    /// separator to `.`, the Arabic thousands separator to `,`. Empty for other kinds.
+    pub fn number_value_into(&self, input: &str, out: &mut String) {
+        out.clear();
+        if self.kind != TokenKind::Number {
+            return;
+        }
+        for c in input[self.start..self.end].chars() {
+            match digit_value(c) {
+                Some(d) => out.push((b'0' + d) as char),
+                None => out.push(match c {
+                    '\u{066B}' => '.',
+                    '\u{066C}' => ',',
+                    other => other,
+                }),
+            }
+        }
+    }
+}
+
+/// Iterator over the tokens of one text.
+pub struct Tokens<'a> {
+    text: &'a str,
+    pos: usize,
+    char_pos: usize,
+    /// The character just before `pos`, if any (decides whether `#`/`@` start an entity).
+    prev: Option<char>,
+}
+
+/// Tokenise `text`; see [`TokenKind`] for the rules.
+pub fn tokenize(text: &str) -> Tokens<'_> {
+    Tokens {
+        text,
+        pos: 0,
+        char_pos: 0,
+        prev: None,
+    }
+}
+
+/// Top-level domains accepted for bare domains such as `moh.gov.eg` (the common generic ones
+/// and the Arab countries'); a bare `word.word` with another ending stays words.
+const BARE_TLDS: &[&str] = &[
+    "com", "org", "net", "gov", "edu", "info", "io", "co", "me", "ly", "tv", "app", "news", "int",
+    "eg", "sa", "ae", "kw", "qa", "bh", "om", "jo", "lb", "ma", "dz", "tn", "iq", "sy", "ps", "sd",
+    "ye", "uk", "us", "fr", "de",
+];
+
+/// A lightweight cursor: character at a byte offset.
+#[inline]
+fn char_at(text: &str, pos: usize) -> Option<char> {
+    text[pos..].chars().next()
+}
+
+impl<'a> Tokens<'a> {
+    #[inline]
+    fn peek(&self, pos: usize) -> Option<char> {
+        char_at(self.text, pos)
+    }
+
+    fn emit(&mut self, kind: TokenKind, end: usize, nchars: usize) -> Token {
+        let tok = Token {
+            kind,
+            start: self.pos,
+            end,
+            char_start: self.char_pos,
+            char_end: self.char_pos + nchars,
+        };
+        self.prev = self.text[..end].chars().next_back();
+        self.pos = end;
+        self.char_pos += nchars;
+        tok
+    }
+
+    /// Emoji sequence starting at `pos` (already known to start one).
+    fn scan_emoji(&self, pos: usize) -> (usize, usize) {
+        let text = self.text;
+        let mut p = pos;
+        let mut n = 0;
+        let first = match char_at(text, p) {
+            Some(c) => c,
+            None => return (p, 0),
+        };
+        // Keycap: [0-9#*] FE0F? 20E3
+        if first.is_ascii_digit() || first == '#' || first == '*' {
+            p += 1;
+            n += 1;
+            if char_at(text, p) == Some('\u{FE0F}') {
+                p += 3;
+                n += 1;
+            }
+            // caller checked the keycap is there
+            p += KEYCAP.len_utf8();
+            n += 1;
+            return (p, n);
+        }
+        // Flag: two regional indicators.
+        if is_regional_indicator(first) {
+            p += first.len_utf8();
+            n += 1;
+            if let Some(c) = char_at(text, p) {
+                if is_regional_indicator(c) {
+                    p += c.len_utf8();
+                    n += 1;
+                }
+            }
+            return (p, n);
+        }
+        // Base, then modifiers/selectors/tags, then (ZWJ base ...)*
+        p += first.len_utf8();
+        n += 1;
+        loop {
+            match char_at(text, p) {
+                Some(c) if is_emoji_modifier(c) || is_variation_selector(c) || is_emoji_tag(c) => {
+                    p += c.len_utf8();
+                    n += 1;
+                }
+                Some(ZWJ) => {
+                    let after = p + ZWJ.len_utf8();
+                    match char_at(text, after) {
+                        Some(c) if is_emoji_base(c) || is_emoji_text_default(c) => {
+                            p = after + c.len_utf8();
+                            n += 2;
+                        }
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        (p, n)
+    }
+
+    /// Is there an emoji sequence at `pos` starting with `c`?
+    fn emoji_starts(&self, pos: usize, c: char) -> bool {
+        if is_emoji_base(c) || is_regional_indicator(c) {
+            return true;
+        }
+        let next = pos + c.len_utf8();
+        if is_emoji_text_default(c) {
+            return self.peek(next) == Some('\u{FE0F}');
+        }
+        if c.is_ascii_digit() || c == '#' || c == '*' {
+            return match self.peek(next) {
+                Some(KEYCAP) => true,
+                Some('\u{FE0F}') => self.peek(next + 3) == Some(KEYCAP),
+                _ => false,
+            };
+        }
+        false
+    }
+
+    /// URL at `pos`: scheme or `www.` form, or a bare domain with a known TLD.
+    fn scan_url(&self, pos: usize) -> Option<(usize, usize)> {
+        let rest = &self.text[pos..];
+        let head = rest.as_bytes();
+        let lower_starts =
+            |p: &str| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let schemed = lower_starts("https://") || lower_starts("http://");
+        let www = lower_starts("www.");
+        if !schemed && !www {
+            // bare domain: labels of [A-Za-z0-9-] separated by dots, last label a known TLD
+            let mut end = 0;
+            let mut last_label = 0;
+            let mut dots = 0;
+            for (i, b) in head.iter().enumerate() {
+                if b.is_ascii_alphanumeric() || *b == b'-' {
+                    end = i + 1;
+                } else if *b == b'.' && end == i && i > last_label {
+                    if !head.get(i + 1).is_some_and(|x| x.is_ascii_alphanumeric()) {
+                        break;
+                    }
+                    dots += 1;
+                    last_label = i + 1;
+                } else {
+                    break;
+                }
+            }
+            if dots == 0 || last_label >= end {
+                return None;
+            }
+            let tld = &rest[last_label..end];
+            if !BARE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
+                return None;
+            }
+            // a letter right after the TLD means it was not a TLD
+            let mut url_end = end;
+            if head.get(end) == Some(&b'/') {
+                url_end = end + self.url_path_len(pos + end);
+            }
+            let n = self.text[pos..pos + url_end].chars().count();
+            return Some((pos + url_end, n));
+        }
+        let len = self.url_path_len(pos);
+        let body = &self.text[pos..pos + len];
+        // require something after the scheme or www.
+        let min = if schemed {
+            if lower_starts("https://") {
+                8
+            } else {
+                7
+            }
+        } else {
+            4
+        };
+        if len <= min {
+            return None;
+        }
+        Some((pos + len, body.chars().count()))
+    }
+
+    /// An e-mail address at `pos` (kept whole, as a `url` token: it is a contact link).
+    fn scan_email(&self, pos: usize) -> Option<(usize, usize)> {
+        let b = &self.text.as_bytes()[pos..];
+        let local = b
+            .iter()
+            .take_while(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+            })
+            .count();
+        if local == 0 || b.get(local) != Some(&b'@') {
+            return None;
+        }
+        let mut end = local + 1;
+        let mut dots = 0;
+        let mut label_start = end;
+        while end < b.len() {
+            let c = b[end];
+            if c.is_ascii_alphanumeric() || c == b'-' {
+                end += 1;
+            } else if c == b'.'
+                && end > label_start
+                && b.get(end + 1).is_some_and(|x| x.is_ascii_alphanumeric())
+            {
+                dots += 1;
+                end += 1;
+                label_start = end;
+            } else {
+                break;
+            }
+        }
+        let tld = &b[label_start..end];
+        if dots == 0 || tld.len() < 2 || !tld.iter().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        Some((pos + end, end))
+    }
+
+    /// Length in bytes of URL characters from `pos`: up to white space, then trailing
+    /// punctuation given back (a closing bracket is kept when the URL opened one).
+    fn url_path_len(&self, pos: usize) -> usize {
+        let rest = &self.text[pos..];
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            if is_separator(c) || c == '"' || c == '<' || c == '>' || is_emoji_base(c) {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        let mut s = &rest[..end];
+        while let Some(c) = s.chars().next_back() {
+            let trailing = matches!(
+                c,
+                '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»' | '«'
+            ) || (c == ')' && !s.contains('('))
+                || (c == ']' && !s.contains('['));
+            if trailing {
+                s = &s[..s.len() - c.len_utf8()];
+            } else {
+                break;
+            }
+        }
+        s.len()
+    }
+
+    /// Name after `#` or `@`: letters, marks, digits, underscores, tatweel and joiners
+    /// between letters. Returns (byte end, chars, has_letter).
+    fn scan_tag_name(&self, pos: usize, mention: bool) -> (usize, usize, bool) {
+        let mut end = pos;
+        let mut n = 0;
+        let mut has_letter = false;
+        let mut it = self.text[pos..].chars().peekable();
+        while let Some(c) = it.next() {
+            let ok = if mention {
+                c.is_ascii_alphanumeric() || c == '_' || is_arabic_word_char(c)
+            } else if c == ZWNJ || c == ZWJ {
+                it.peek().is_some_and(|&d| is_arabic_word_char(d))
+            } else {
+                c.is_alphanumeric() || c == '_' || is_arabic_mark(c) || c == TATWEEL
+            };
+            if !ok {
+                break;
+            }
+            if c.is_alphabetic() && !is_arabic_mark(c) && c != TATWEEL {
+                has_letter = true;
+            }
+            end += c.len_utf8();
+            n += 1;
+        }
+        (end, n, has_letter)
+    }
+
+    fn scan_number(&self, pos: usize) -> (usize, usize) {
+        let text = self.text;
+        let mut p = pos;
+        let mut n = 0;
+        loop {
+            match char_at(text, p) {
+                Some(c) if digit_value(c).is_some() => {
+                    p += c.len_utf8();
+                    n += 1;
+                }
+                Some(c @ ('.' | ',' | '\u{066B}' | '\u{066C}')) => {
+                    let after = p + c.len_utf8();
+                    if char_at(text, after).is_some_and(|d| digit_value(d).is_some()) {
+                        p = after;
+                        n += 1;
+                    } else {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        (p, n)
+    }
+
+    fn scan_arabic_word(&self, pos: usize) -> (usize, usize) {
+        let mut end = pos;
+        let mut n = 0;
+        let mut it = self.text[pos..].chars().peekable();
+        while let Some(c) = it.next() {
+            let ok = if c == ZWNJ || c == ZWJ {
+                it.peek().is_some_and(|&d| is_arabic_word_char(d))
+            } else {
+                is_arabic_word_char(c)
+            };
+            if !ok {
+                break;
+            }
+            end += c.len_utf8();
+            n += 1;
+        }
+        (end, n)
+    }
+
+    /// A word of a non-Arabic script; ASCII digits and inner apostrophes allowed.
+    fn scan_other_word(&self, pos: usize) -> (usize, usize) {
+        let mut end = pos;
+        let mut n = 0;
+        let mut it = self.text[pos..].chars().peekable();
+        while let Some(c) = it.next() {
+            let ok = if c == '\'' || c == '’' {
+                n > 0 && it.peek().is_some_and(|d| d.is_alphabetic())
+            } else {
+                (c.is_alphanumeric()
+                    && !is_arabic_word_char(c)
+                    && digit_value(c).is_none_or(|_| c.is_ascii_digit()))
+                    || (n > 0 && !c.is_alphanumeric() && is_combining_mark(c))
+            };
+            if !ok {
+                break;
+            }
+            end += c.len_utf8();
+            n += 1;
+        }
+        (end, n)
+    }
+}
+
+/// A non-Arabic combining mark (accents of Latin and other scripts).
+#[inline]
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20DC}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        // skip separators
+        loop {
+            let c = self.peek(self.pos)?;
+            if is_separator(c) || (c == ZWJ) || is_variation_selector(c) {
+                self.pos += c.len_utf8();
+                self.char_pos += 1;
+                self.prev = Some(c);
+            } else {
+                break;
+            }
+        }
+        let pos = self.pos;
+        let c = self.peek(pos)?;
+        let c_len = c.len_utf8();
+
+        if self.emoji_starts(pos, c) {
+            let (end, n) = self.scan_emoji(pos);
+            return Some(self.emit(TokenKind::Emoji, end, n));
+        }
+
+        let after_word_char = self
+            .prev
+            .is_some_and(|p| p.is_ascii_alphanumeric() || p == '_' || p == '&');
+
+        if (c == '#' || c == '＃') && !after_word_char {
+            let (end, n, has_letter) = self.scan_tag_name(pos + c_len, false);
+            if has_letter {
+                return Some(self.emit(TokenKind::Hashtag, end, n + 1));
+            }
+        }
+        if (c == '@' || c == '＠') && !after_word_char {
+            let (end, n, _) = self.scan_tag_name(pos + c_len, true);
+            if n > 0 {
+                return Some(self.emit(TokenKind::Mention, end, n + 1));
+            }
+        }
+
+        if c.is_ascii_alphanumeric()
+            && !self
+                .prev
+                .is_some_and(|p| p == '@' || p == '.' || p.is_ascii_alphanumeric())
+        {
+            if let Some((end, n)) = self.scan_email(pos).or_else(|| self.scan_url(pos)) {
+                return Some(self.emit(TokenKind::Url, end, n));
+            }
+        }
+
+        if digit_value(c).is_some() {
+            let (end, n) = self.scan_number(pos);
+            // ASCII digits glued to Latin letters are a "Franco" word (3ayez, 5G)
+            if c.is_ascii_digit() {
+                if let Some(next) = self.peek(end) {
+                    if is_latin_letter(next) {
+                        let (wend, wn) = self.scan_other_word(pos);
+                        if wend > end {
+                            return Some(self.emit(TokenKind::Word, wend, wn));
+                        }
+                    }
+                }
+            }
+            return Some(self.emit(TokenKind::Number, end, n));
+        }
+
+        if is_arabic_word_char(c) {
+            let (end, n) = self.scan_arabic_word(pos);
+            return Some(self.emit(TokenKind::Word, end, n));
+        }
+        if is_arabic_letter(c) || c.is_alphabetic() {
+            let (end, n) = self.scan_other_word(pos);
+            if n > 0 {
+                return Some(self.emit(TokenKind::Word, end, n));
+            }
+        }
+        Some(self.emit(TokenKind::Punct, pos + c_len, 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<(&'static str, String)> {
+        tokenize(s)
+            .map(|t| (t.kind.as_str(), t.text(s).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn hashtag_with_underscore_and_glued_conjunction() {
+        assert_eq!(
+            toks("و#اعرف_حقك"),
+            vec![("word", "و".into()), ("hashtag", "اعرف_حقك".into())]
+        );
+    }
+
+    #[test]
+    fn email_is_one_url_token_not_a_mention() {
+        assert_eq!(
+            toks("راسلونا info@moh.gov.eg"),
+            vec![
+                ("word", "راسلونا".into()),
+                ("url", "info@moh.gov.eg".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_are_in_chars() {
+        let s = "مصر 😡 https://t.co/x";
+        let v: Vec<Token> = tokenize(s).collect();
+        assert_eq!((v[1].char_start, v[1].char_end), (4, 5));
+        assert_eq!((v[2].char_start, v[2].char_end), (6, 20));
+    }
+}

@@ -1,0 +1,168 @@
+//! `tawasul bench …`: throughput measured side by side with the anchor in the same run.
+
+use anyhow::{Context, Result};
+use std::hint::black_box;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use tawasul_text::{normalize_into, shipped_stemmer, tokenize, Profile, TokenKind};
+
+/// Bars of the text issue.
+const TOKENIZE_NORMALIZE_MB_S_BAR: f64 = 300.0;
+const STEM_SPEEDUP_BAR: f64 = 1.5;
+
+fn load_corpus(corpus: Option<PathBuf>) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    match corpus {
+        Some(path) => {
+            let f = std::fs::File::open(&path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+                let line = line.with_context(|| format!("{} line {}", path.display(), i + 1))?;
+                if !line.is_empty() {
+                    lines.push(line);
+                }
+            }
+        }
+        None => crate::corpus::for_each_text(&crate::corpus::shared_data_dir(), |t| {
+            let t = t.replace(['\n', '\r'], " ");
+            if !t.trim().is_empty() {
+                lines.push(t);
+            }
+        })?,
+    }
+    anyhow::ensure!(!lines.is_empty(), "the corpus is empty");
+    Ok(lines)
+}
+
+/// Best of `rounds` timings of `f`, in seconds.
+fn best_of(rounds: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut best = f64::INFINITY;
+    let mut check = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        check = black_box(f());
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (best, check)
+}
+
+pub fn text(
+    corpus: Option<PathBuf>,
+    min_mib: usize,
+    write_corpus: Option<PathBuf>,
+    check: bool,
+) -> Result<ExitCode> {
+    let base = load_corpus(corpus)?;
+    if let Some(path) = &write_corpus {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        for l in &base {
+            writeln!(f, "{l}")?;
+        }
+        f.flush()?;
+    }
+    let base_bytes: usize = base.iter().map(|l| l.len() + 1).sum();
+    // one big buffer of lines, repeated to the requested size
+    let mut big = String::with_capacity(min_mib << 20);
+    let mut ranges = Vec::new();
+    while big.len() < (min_mib << 20) || ranges.is_empty() {
+        for l in &base {
+            let s = big.len();
+            big.push_str(l);
+            ranges.push((s, big.len()));
+            big.push('\n');
+        }
+    }
+    let total_bytes = big.len();
+
+    // tokenise + normalise every word-like token, buffers reused
+    let mut buf = String::with_capacity(256);
+    let mut token_count = 0usize;
+    let (tn_secs, _) = best_of(3, || {
+        let mut acc = 0usize;
+        token_count = 0;
+        for &(s, e) in &ranges {
+            let line = &big[s..e];
+            for t in tokenize(line) {
+                token_count += 1;
+                if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag) {
+                    normalize_into(t.text(line), Profile::Search, &mut buf);
+                    acc += buf.len();
+                }
+            }
+        }
+        acc
+    });
+
+    // the Arabic words of the base corpus, in running order
+    let mut words: Vec<&str> = Vec::new();
+    for l in &base {
+        for t in tokenize(l) {
+            let w = t.text(l);
+            if t.kind == TokenKind::Word
+                && w.chars()
+                    .next()
+                    .is_some_and(tawasul_text::chars::is_arabic_word_char)
+            {
+                words.push(w);
+            }
+        }
+    }
+    let stemmer = shipped_stemmer();
+    let snowball = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Arabic);
+    // warm up both (the shipped lexicon is parsed on first use)
+    stemmer.stem_into("الصحة", &mut buf);
+    let _ = snowball.stem("الصحة");
+    let rounds = 3;
+    let (ours_secs, _) = best_of(rounds, || {
+        let mut acc = 0;
+        for w in &words {
+            stemmer.stem_into(w, &mut buf);
+            acc += buf.len();
+        }
+        acc
+    });
+    let (snow_secs, _) = best_of(rounds, || {
+        let mut acc = 0;
+        for w in &words {
+            acc += snowball.stem(w).len();
+        }
+        acc
+    });
+
+    let tn_mb_s = total_bytes as f64 / 1e6 / tn_secs;
+    let ours_wps = words.len() as f64 / ours_secs;
+    let snow_wps = words.len() as f64 / snow_secs;
+    let speedup = ours_wps / snow_wps;
+    let pass = tn_mb_s >= TOKENIZE_NORMALIZE_MB_S_BAR && speedup >= STEM_SPEEDUP_BAR;
+    let report = serde_json::json!({
+        "bench": "text",
+        "corpus_lines": base.len(),
+        "corpus_bytes": base_bytes,
+        "measured_bytes": total_bytes,
+        "tokens": token_count,
+        "tokenize_normalize_mb_s": round2(tn_mb_s),
+        "stem_words": words.len(),
+        "stem_words_per_s": ours_wps.round(),
+        "snowball_words_per_s": snow_wps.round(),
+        "stem_speedup_vs_snowball": round2(speedup),
+        "bars": {
+            "tokenize_normalize_mb_s": TOKENIZE_NORMALIZE_MB_S_BAR,
+            "stem_speedup_vs_snowball": STEM_SPEEDUP_BAR,
+            "pass": pass,
+        }
+    });
+    println!("{report}");
+    if check && !pass {
+        eprintln!("tawasul: bench text: a bar was missed");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
