@@ -5,7 +5,7 @@
 
 /// An Arabic-script letter (base block, supplement, extended-A, presentation forms).
 #[inline]
-pub fn is_arabic_letter(c: char) -> bool {
+pub const fn is_arabic_letter(c: char) -> bool {
     matches!(c,
         '\u{0620}'..='\u{063F}'
         | '\u{0641}'..='\u{064A}'
@@ -25,7 +25,7 @@ pub fn is_arabic_letter(c: char) -> bool {
 /// A combining mark of Arabic script (harakat, shadda, sukun, small alef, Quranic marks):
 /// it belongs inside the word it follows and is removed by the `search` profile.
 #[inline]
-pub fn is_arabic_mark(c: char) -> bool {
+pub const fn is_arabic_mark(c: char) -> bool {
     matches!(c,
         '\u{0610}'..='\u{061A}'
         | '\u{064B}'..='\u{065F}'
@@ -47,13 +47,13 @@ pub const ZWJ: char = '\u{200D}';
 
 /// True for characters that continue an Arabic word.
 #[inline]
-pub fn is_arabic_word_char(c: char) -> bool {
+pub const fn is_arabic_word_char(c: char) -> bool {
     is_arabic_letter(c) || is_arabic_mark(c) || c == TATWEEL
 }
 
 /// The ASCII value of an ASCII, Arabic-Indic or Persian (Extended Arabic-Indic) digit.
 #[inline]
-pub fn digit_value(c: char) -> Option<u8> {
+pub const fn digit_value(c: char) -> Option<u8> {
     match c {
         '0'..='9' => Some(c as u8 - b'0'),
         '\u{0660}'..='\u{0669}' => Some((c as u32 - 0x0660) as u8),
@@ -66,7 +66,7 @@ pub fn digit_value(c: char) -> Option<u8> {
 /// zero-width space, word joiner, byte-order mark, soft hyphen, Mongolian vowel separator.
 /// ZWNJ and ZWJ are not in this set: they shape words and emoji.
 #[inline]
-pub fn is_invisible_junk(c: char) -> bool {
+pub const fn is_invisible_junk(c: char) -> bool {
     matches!(c,
         '\u{00AD}'
         | '\u{061C}'
@@ -196,6 +196,55 @@ pub fn twitter_weight(c: char) -> u32 {
     }
 }
 
+/// Class bits of a code point of the Arabic block, for table-driven hot loops.
+pub mod class {
+    /// An Arabic letter.
+    pub const LETTER: u8 = 1;
+    /// A combining mark (harakat and Quranic marks).
+    pub const MARK: u8 = 2;
+    /// Tatweel.
+    pub const TATWEEL: u8 = 4;
+    /// An Arabic-Indic or Persian digit.
+    pub const DIGIT: u8 = 8;
+    /// Anything that continues an Arabic word.
+    pub const WORD: u8 = LETTER | MARK | TATWEEL;
+}
+
+/// Class bits of U+0600..=U+06FF, indexed by `code point - 0x600`.
+pub static ARABIC_BLOCK_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = match char::from_u32(0x600 + i as u32) {
+            Some(c) => c,
+            None => '\0',
+        };
+        let mut bits = 0;
+        if is_arabic_letter(c) {
+            bits |= class::LETTER;
+        }
+        if is_arabic_mark(c) {
+            bits |= class::MARK;
+        }
+        if c == TATWEEL {
+            bits |= class::TATWEEL;
+        }
+        if digit_value(c).is_some() {
+            bits |= class::DIGIT;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// Decode a code point of U+0600..=U+06FF from its two UTF-8 bytes (lead byte 0xD8..=0xDB):
+/// the index into the Arabic-block tables.
+#[inline]
+pub fn arabic_block_index(lead: u8, cont: u8) -> usize {
+    ((((lead & 0x1F) as usize) << 6) | (cont & 0x3F) as usize) - 0x600
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +265,18 @@ mod tests {
         assert_eq!(digit_value('۴'), Some(4));
         assert_eq!(digit_value('9'), Some(9));
         assert_eq!(digit_value('a'), None);
+    }
+
+    #[test]
+    fn block_table_agrees_with_predicates() {
+        for cp in 0x600u32..0x700 {
+            let c = char::from_u32(cp).unwrap();
+            let mut b = [0u8; 4];
+            let e = c.encode_utf8(&mut b);
+            let bits = ARABIC_BLOCK_CLASS[arabic_block_index(e.as_bytes()[0], e.as_bytes()[1])];
+            assert_eq!(bits & class::WORD != 0, is_arabic_word_char(c), "{cp:x}");
+            assert_eq!(bits & class::DIGIT != 0, digit_value(c).is_some(), "{cp:x}");
+        }
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Entry {
     pub count: u32,
     /// How often the form was seen free-standing: alone or behind the article `ال`.
     pub free: u32,
+    /// How often the form + ة was seen free-standing (`حكوم` → `حكومه`, `الحكومه`).
+    pub free_with_teh_marbuta: u32,
+    /// A function word the stemmer leaves as it is.
+    pub keep: bool,
 }
 
 /// A frequency lexicon of `search`-normalised word forms.
@@ -75,6 +79,15 @@ impl<'a> Lexicon<'a> {
             let e = entries.entry(rest).or_default();
             e.free = e.free.saturating_add(count);
         }
+        let with_teh: Vec<(&'a str, u32)> = entries
+            .iter()
+            .filter_map(|(w, e)| w.strip_suffix('ه').map(|b| (b, e.free)))
+            .filter(|(b, free)| *free > 0 && b.chars().count() >= 2)
+            .collect();
+        for (base, free) in with_teh {
+            let e = entries.entry(base).or_default();
+            e.free_with_teh_marbuta = e.free_with_teh_marbuta.saturating_add(free);
+        }
         Ok(Lexicon { entries, total })
     }
 
@@ -82,6 +95,11 @@ impl<'a> Lexicon<'a> {
     #[inline]
     pub fn get(&self, word: &str) -> Entry {
         self.entries.get(word).copied().unwrap_or_default()
+    }
+
+    /// Mark `word` as a function word to leave unstemmed.
+    pub fn mark_keep(&mut self, word: &'a str) {
+        self.entries.entry(word).or_default().keep = true;
     }
 
     /// Number of distinct forms (including bare forms seen only behind `ال`).
@@ -184,7 +202,9 @@ mod tests {
     #[test]
     fn article_forms_count_as_free_uses() {
         let lx = Lexicon::parse("الصحه\t10\nصحه\t3\n").unwrap();
-        assert_eq!(lx.get("صحه"), Entry { count: 3, free: 13 });
+        assert_eq!(lx.get("صحه").count, 3);
+        assert_eq!(lx.get("صحه").free, 13);
+        assert_eq!(lx.get("صح").free_with_teh_marbuta, 13);
         assert_eq!(lx.get("زير"), Entry::default());
     }
 

@@ -15,7 +15,9 @@
 //!
 //! Every profile is idempotent: normalising twice gives the result of normalising once.
 
-use crate::chars::{digit_value, is_arabic_mark, is_invisible_junk, TATWEEL, ZWJ, ZWNJ};
+use crate::chars::{
+    arabic_block_index, digit_value, is_arabic_mark, is_invisible_junk, TATWEEL, ZWJ, ZWNJ,
+};
 use unicode_normalization::char::decompose_compatible;
 
 /// Which normalisation to apply.
@@ -59,8 +61,12 @@ pub fn normalize_into(input: &str, profile: Profile, out: &mut String) {
         }
         return;
     }
-    let mut sq = Squeezer::default();
     let model = profile == Profile::Model;
+    if fold_common(input, if model { &MODEL_BLOCK } else { &SEARCH_BLOCK }, out) {
+        return;
+    }
+    out.clear();
+    let mut sq = Squeezer::default();
     let bytes = input.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -76,6 +82,16 @@ pub fn normalize_into(input: &str, profile: Profile, out: &mut String) {
             i += 1;
             continue;
         }
+        if (0xD8..=0xDB).contains(&b) && i + 1 < bytes.len() {
+            // the Arabic block: one table lookup
+            let table = if model { &MODEL_BLOCK } else { &SEARCH_BLOCK };
+            let mapped = table[arabic_block_index(b, bytes[i + 1])];
+            i += 2;
+            if mapped != 0 {
+                sq.push(out, char::from_u32(u32::from(mapped)).unwrap_or('\u{FFFD}'));
+            }
+            continue;
+        }
         let c = match input[i..].chars().next() {
             Some(c) => c,
             None => break,
@@ -85,10 +101,102 @@ pub fn normalize_into(input: &str, profile: Profile, out: &mut String) {
     }
 }
 
-/// Fold one non-ASCII character into `out` under the search (or model) profile.
+/// The common case in one pass: text of lower-case ASCII and the Arabic block with no run of
+/// three equal characters. Unchanged stretches are copied whole; only characters that fold are
+/// written one by one. Returns false, with `out` partly written, when the text needs the
+/// general path (upper case, controls, other scripts, a squeeze).
 #[inline]
-fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
-    let mapped = match c {
+fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
+    let b = input.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    // the last two output units (an ASCII byte or an Arabic code point); digits break runs
+    let (mut p1, mut p2) = (u32::MAX, u32::MAX - 1);
+    while i < b.len() {
+        let unit = match b[i] {
+            x @ (b'a'..=b'z' | b' '..=b'@' | b'['..=b'`' | b'{'..=b'~') => {
+                i += 1;
+                if x.is_ascii_digit() {
+                    p1 = u32::MAX;
+                    p2 = u32::MAX - 1;
+                    continue;
+                }
+                u32::from(x)
+            }
+            x @ 0xD8..=0xDB if i + 1 < b.len() => {
+                let idx = arabic_block_index(x, b[i + 1]);
+                let cp = 0x600 + idx as u32;
+                let mapped = u32::from(table[idx]);
+                if mapped == cp {
+                    i += 2;
+                    cp
+                } else {
+                    out.push_str(&input[copied..i]);
+                    i += 2;
+                    copied = i;
+                    if mapped == 0 {
+                        continue;
+                    }
+                    match char::from_u32(mapped) {
+                        Some(m) => out.push(m),
+                        None => return false,
+                    }
+                    if m_is_digit(mapped) {
+                        p1 = u32::MAX;
+                        p2 = u32::MAX - 1;
+                        continue;
+                    }
+                    mapped
+                }
+            }
+            _ => return false,
+        };
+        if unit == p1 && unit == p2 {
+            return false;
+        }
+        p2 = p1;
+        p1 = unit;
+    }
+    out.push_str(&input[copied..]);
+    true
+}
+
+#[inline]
+fn m_is_digit(cp: u32) -> bool {
+    (0x30..=0x39).contains(&cp)
+}
+
+/// The `search` fold of U+0600..=U+06FF (0 = dropped).
+static SEARCH_BLOCK: [u16; 256] = block_table(false);
+/// The `model` fold of U+0600..=U+06FF (0 = dropped).
+static MODEL_BLOCK: [u16; 256] = block_table(true);
+
+const fn block_table(model: bool) -> [u16; 256] {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = match char::from_u32(0x600 + i as u32) {
+            Some(c) => c,
+            None => '\0',
+        };
+        t[i] = match fold_arabic_block(c, model) {
+            Some(m) => m as u16,
+            None => 0,
+        };
+        i += 1;
+    }
+    t
+}
+
+/// The fold of one character of the Arabic block; `None` when it is dropped.
+const fn fold_arabic_block(c: char, model: bool) -> Option<char> {
+    if is_arabic_mark(c) || is_invisible_junk(c) || c == TATWEEL {
+        return None;
+    }
+    if let Some(d) = digit_value(c) {
+        return Some((b'0' + d) as char);
+    }
+    Some(match c {
         'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => 'ا',
         'ى' | 'ی' | 'ې' => 'ي',
         'ة' | 'ە' | 'ھ' | 'ۀ' | 'ۃ' | 'ۂ' => 'ه',
@@ -101,7 +209,19 @@ fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
         '٫' => '.',
         '٬' => ',',
         '۔' => '.',
-        TATWEEL | ZWNJ | '\u{FE0E}' | '\u{FE0F}' => return,
+        c => c,
+    })
+}
+
+/// Fold one non-ASCII character into `out` under the search (or model) profile.
+#[inline]
+fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
+    let mapped = match c {
+        '\u{0600}'..='\u{06FF}' => match fold_arabic_block(c, model) {
+            Some(m) => m,
+            None => return,
+        },
+        ZWNJ | '\u{FE0E}' | '\u{FE0F}' => return,
         ZWJ => {
             // ZWJ only matters inside emoji sequences
             if out
@@ -160,7 +280,7 @@ struct Squeezer {
 }
 
 impl Squeezer {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, out: &mut String, c: char) {
         if Some(c) == self.last && !c.is_ascii_digit() {
             self.run += 1;

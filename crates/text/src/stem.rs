@@ -112,7 +112,10 @@ pub struct Stemmer<'a> {
 
 impl<'a> Stemmer<'a> {
     /// A stemmer over `lexicon`; proclitic rates are measured on it once here.
-    pub fn new(lexicon: Lexicon<'a>) -> Stemmer<'a> {
+    pub fn new(mut lexicon: Lexicon<'a>) -> Stemmer<'a> {
+        for w in KEEP {
+            lexicon.mark_keep(w);
+        }
         let conj_rate = [0, 1].map(|i| lexicon.proclitic_rate(CONJUNCTIONS[i]));
         let particle_rate = [0, 1, 2].map(|i| lexicon.proclitic_rate(PARTICLES[i]));
         Stemmer {
@@ -161,15 +164,16 @@ impl<'a> Stemmer<'a> {
         if w.len() < 6 || w.len() > 80 || !w.chars().all(|c| matches!(c, '\u{0621}'..='\u{064A}')) {
             return full;
         }
-        if KEEP.contains(&w) {
+        let whole = self.lexicon.get(w);
+        if whole.keep {
             return full;
         }
-        let (start, end) = self.strip_prefixes(w);
+        let (start, end) = self.strip_prefixes(w, whole.count);
         self.strip_suffixes(w, start, end)
     }
 
     /// Remove proclitics; returns the byte range that remains.
-    fn strip_prefixes(&self, w: &str) -> (usize, usize) {
+    fn strip_prefixes(&self, w: &str, whole_count: u32) -> (usize, usize) {
         let mut start = 0;
         let mut end = w.len();
 
@@ -177,7 +181,7 @@ impl<'a> Stemmer<'a> {
         if w.ends_with('ش') && w.starts_with('م') {
             let inner_start = if w.starts_with("ما") { 4 } else { 2 };
             let inner = &w[inner_start..w.len() - 2];
-            if inner.len() >= 6 && self.lexicon.get(inner).free > 0 {
+            if inner.len() >= 6 && self.attested(inner) {
                 start = inner_start;
                 end = w.len() - 2;
             }
@@ -190,7 +194,11 @@ impl<'a> Stemmer<'a> {
             if rest.starts_with(p) {
                 if original_letters - p.len() / 2 >= 3 {
                     let r = &rest[p.len()..];
-                    let whole = self.lexicon.get(rest).count;
+                    let whole = if start == 0 {
+                        whole_count
+                    } else {
+                        self.lexicon.get(rest).count
+                    };
                     // a frequent article form whose bare form nobody writes is a word of its own
                     if !(whole >= 20 && self.lexicon.get(r).count == 0) {
                         return (start + p.len(), end);
@@ -199,20 +207,33 @@ impl<'a> Stemmer<'a> {
                 break;
             }
         }
+        let rest_count = if start == 0 {
+            whole_count
+        } else {
+            self.lexicon.get(&w[start..end]).count
+        };
         for (i, p) in CONJUNCTIONS.iter().enumerate() {
-            if self.proclitic_goes(&w[start..end], p, self.conj_rate[i], i == 0) {
+            if self.proclitic_goes(&w[start..end], rest_count, p, self.conj_rate[i], i == 0) {
                 start += p.len();
                 break;
             }
         }
         let rest = &w[start..end];
+        if rest.len() < 8 {
+            return (start, end);
+        }
+        let rest_count = if start == 0 {
+            whole_count
+        } else {
+            self.lexicon.get(rest).count
+        };
         for p in VERB_MARKERS {
-            if self.verb_marker_goes(rest, p) {
+            if self.verb_marker_goes(rest, rest_count, p) {
                 return (start + p.len(), end);
             }
         }
         for (i, p) in PARTICLES.iter().enumerate() {
-            if self.proclitic_goes(rest, p, self.particle_rate[i], false) {
+            if self.proclitic_goes(rest, rest_count, p, self.particle_rate[i], false) {
                 return (start + p.len(), end);
             }
         }
@@ -271,7 +292,7 @@ impl<'a> Stemmer<'a> {
 
     /// Egyptian ب/ه/ح and MSA س before an imperfect verb: the verb must be attested and the
     /// marked form no more frequent than the bare verb.
-    fn verb_marker_goes(&self, word: &str, p: &str) -> bool {
+    fn verb_marker_goes(&self, word: &str, whole: u32, p: &str) -> bool {
         let Some(rest) = word.strip_prefix(p) else {
             return false;
         };
@@ -279,12 +300,19 @@ impl<'a> Stemmer<'a> {
             return false;
         }
         let free = self.lexicon.get(rest).free;
-        free > 0 && self.lexicon.get(word).count <= free.saturating_add(2)
+        free > 0 && whole <= free.saturating_add(2)
     }
 
     /// Would the rest after `p` be written on its own, and is `word` no more frequent than
     /// `p`'s rate predicts from that? Unseen words fall back to `default_strip`.
-    fn proclitic_goes(&self, word: &str, p: &str, rate: f64, default_strip: bool) -> bool {
+    fn proclitic_goes(
+        &self,
+        word: &str,
+        whole: u32,
+        p: &str,
+        rate: f64,
+        default_strip: bool,
+    ) -> bool {
         if !word.starts_with(p) {
             return false;
         }
@@ -292,7 +320,6 @@ impl<'a> Stemmer<'a> {
         if rest.len() < 6 {
             return false;
         }
-        let whole = self.lexicon.get(word).count;
         let free = self.lexicon.get(rest).free;
         if free == 0 {
             return whole == 0 && default_strip;
@@ -303,26 +330,18 @@ impl<'a> Stemmer<'a> {
     /// Is `stem` written on its own, or with its ة (`حكوم` as `حكومه`), or, ending in ت, as
     /// that ت's ة (`مشكلت` as `مشكله`)?
     fn attested(&self, stem: &str) -> bool {
-        self.lexicon.get(stem).free > 0
-            || self.attested_with_teh_marbuta(stem)
+        let e = self.lexicon.get(stem);
+        e.free > 0
+            || e.free_with_teh_marbuta > 0
             || (stem.len() >= 8
                 && stem.ends_with('ت')
                 && self.attested_with_teh_marbuta(&stem[..stem.len() - 2]))
     }
 
     /// Is `stem` + ة attested?
+    #[inline]
     fn attested_with_teh_marbuta(&self, stem: &str) -> bool {
-        let mut buf = [0u8; 96];
-        let n = stem.len();
-        if n + 2 > buf.len() {
-            return false;
-        }
-        buf[..n].copy_from_slice(stem.as_bytes());
-        buf[n..n + 2].copy_from_slice("ه".as_bytes());
-        match std::str::from_utf8(&buf[..n + 2]) {
-            Ok(s) => self.lexicon.get(s).free > 0,
-            Err(_) => false,
-        }
+        self.lexicon.get(stem).free_with_teh_marbuta > 0
     }
 }
 

@@ -6,9 +6,10 @@
 //! input and allocates nothing.
 
 use crate::chars::{
-    digit_value, is_arabic_letter, is_arabic_mark, is_arabic_word_char, is_emoji_base,
-    is_emoji_modifier, is_emoji_tag, is_emoji_text_default, is_latin_letter, is_regional_indicator,
-    is_separator, is_variation_selector, KEYCAP, TATWEEL, ZWJ, ZWNJ,
+    arabic_block_index, class, digit_value, is_arabic_letter, is_arabic_mark, is_arabic_word_char,
+    is_emoji_base, is_emoji_modifier, is_emoji_tag, is_emoji_text_default, is_latin_letter,
+    is_regional_indicator, is_separator, is_variation_selector, ARABIC_BLOCK_CLASS, KEYCAP,
+    TATWEEL, ZWJ, ZWNJ,
 };
 
 /// What a token is; the names are those of the CLI's JSON output.
@@ -103,8 +104,32 @@ pub struct Tokens<'a> {
     text: &'a str,
     pos: usize,
     char_pos: usize,
-    /// The character just before `pos`, if any (decides whether `#`/`@` start an entity).
-    prev: Option<char>,
+    /// What the character just before `pos` was (decides whether `#`/`@` start an entity).
+    prev: Prev,
+}
+
+/// The class of the character before the cursor: all the tokeniser needs to remember.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prev {
+    /// Start of text, white space or any other character.
+    Other,
+    /// An ASCII letter or digit, `_` or `&` (glued `#`/`@` is not an entity: `a#b`, `x@y`).
+    AsciiWord,
+    /// `@` or `.` (a domain right after them is part of something else).
+    AtOrDot,
+}
+
+impl Prev {
+    #[inline]
+    fn of(c: char) -> Prev {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '&' {
+            Prev::AsciiWord
+        } else if c == '@' || c == '.' {
+            Prev::AtOrDot
+        } else {
+            Prev::Other
+        }
+    }
 }
 
 /// Tokenise `text`; see [`TokenKind`] for the rules.
@@ -113,7 +138,7 @@ pub fn tokenize(text: &str) -> Tokens<'_> {
         text,
         pos: 0,
         char_pos: 0,
-        prev: None,
+        prev: Prev::Other,
     }
 }
 
@@ -145,7 +170,10 @@ impl<'a> Tokens<'a> {
             char_start: self.char_pos,
             char_end: self.char_pos + nchars,
         };
-        self.prev = self.text[..end].chars().next_back();
+        self.prev = match self.text.as_bytes()[end - 1] {
+            b if b < 0x80 => Prev::of(b as char),
+            _ => Prev::Other,
+        };
         self.pos = end;
         self.char_pos += nchars;
         tok
@@ -212,6 +240,9 @@ impl<'a> Tokens<'a> {
 
     /// Is there an emoji sequence at `pos` starting with `c`?
     fn emoji_starts(&self, pos: usize, c: char) -> bool {
+        if c.is_ascii() && !matches!(c, '0'..='9' | '#' | '*') {
+            return false;
+        }
         if is_emoji_base(c) || is_regional_indicator(c) {
             return true;
         }
@@ -331,7 +362,12 @@ impl<'a> Tokens<'a> {
         let rest = &self.text[pos..];
         let mut end = 0;
         for (i, c) in rest.char_indices() {
-            if is_separator(c) || c == '"' || c == '<' || c == '>' || is_emoji_base(c) {
+            let stop = if c.is_ascii() {
+                c.is_ascii_whitespace() || c.is_ascii_control() || matches!(c, '"' | '<' | '>')
+            } else {
+                is_separator(c) || is_emoji_base(c)
+            };
+            if stop {
                 break;
             }
             end = i + c.len_utf8();
@@ -358,7 +394,31 @@ impl<'a> Tokens<'a> {
         let mut end = pos;
         let mut n = 0;
         let mut has_letter = false;
-        let mut it = self.text[pos..].chars().peekable();
+        let bytes = self.text.as_bytes();
+        // fast path: the Arabic block and ASCII word characters
+        loop {
+            if end + 1 < bytes.len() && (0xD8..=0xDB).contains(&bytes[end]) {
+                let bits = ARABIC_BLOCK_CLASS[arabic_block_index(bytes[end], bytes[end + 1])];
+                if bits & (class::WORD | class::DIGIT) == 0 {
+                    return (end, n, has_letter);
+                }
+                has_letter |= bits & class::LETTER != 0;
+                end += 2;
+                n += 1;
+            } else if end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+            {
+                has_letter |= bytes[end].is_ascii_alphabetic();
+                end += 1;
+                n += 1;
+            } else {
+                break;
+            }
+        }
+        if end == bytes.len() || bytes[end] < 0x80 {
+            return (end, n, has_letter);
+        }
+        let mut it = self.text[end..].chars().peekable();
         while let Some(c) = it.next() {
             let ok = if mention {
                 c.is_ascii_alphanumeric() || c == '_' || is_arabic_word_char(c)
@@ -405,8 +465,22 @@ impl<'a> Tokens<'a> {
     }
 
     fn scan_arabic_word(&self, pos: usize) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
         let mut end = pos;
         let mut n = 0;
+        // fast path: two-byte code points of the Arabic block, one table lookup each
+        while end + 1 < bytes.len() && (0xD8..=0xDB).contains(&bytes[end]) {
+            let bits = ARABIC_BLOCK_CLASS[arabic_block_index(bytes[end], bytes[end + 1])];
+            if bits & class::WORD == 0 {
+                return (end, n);
+            }
+            end += 2;
+            n += 1;
+        }
+        if end == bytes.len() || bytes[end] < 0x80 {
+            return (end, n);
+        }
+        let pos = end;
         let mut it = self.text[pos..].chars().peekable();
         while let Some(c) = it.next() {
             let ok = if c == ZWNJ || c == ZWJ {
@@ -457,15 +531,41 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
-        // skip separators
+        let bytes = self.text.as_bytes();
+        // skip separators; an Arabic word or plain ASCII goes straight to its scanner
         loop {
-            let c = self.peek(self.pos)?;
-            if is_separator(c) || (c == ZWJ) || is_variation_selector(c) {
-                self.pos += c.len_utf8();
-                self.char_pos += 1;
-                self.prev = Some(c);
-            } else {
-                break;
+            let b = *bytes.get(self.pos)?;
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => {
+                    self.pos += 1;
+                    self.char_pos += 1;
+                    self.prev = Prev::Other;
+                }
+                0xD8..=0xDB if self.pos + 1 < bytes.len() => {
+                    let bits = ARABIC_BLOCK_CLASS[arabic_block_index(b, bytes[self.pos + 1])];
+                    if bits & class::WORD != 0 {
+                        let (end, n) = self.scan_arabic_word(self.pos);
+                        return Some(self.emit(TokenKind::Word, end, n));
+                    }
+                    if b == 0xD8 && bytes[self.pos + 1] == 0x9C {
+                        // U+061C ARABIC LETTER MARK: invisible
+                        self.pos += 2;
+                        self.char_pos += 1;
+                        continue;
+                    }
+                    break;
+                }
+                0x00..=0x7F => break,
+                _ => {
+                    let c = self.peek(self.pos)?;
+                    if is_separator(c) || c == ZWJ || is_variation_selector(c) {
+                        self.pos += c.len_utf8();
+                        self.char_pos += 1;
+                        self.prev = Prev::Other;
+                    } else {
+                        break;
+                    }
+                }
             }
         }
         let pos = self.pos;
@@ -477,9 +577,7 @@ impl<'a> Iterator for Tokens<'a> {
             return Some(self.emit(TokenKind::Emoji, end, n));
         }
 
-        let after_word_char = self
-            .prev
-            .is_some_and(|p| p.is_ascii_alphanumeric() || p == '_' || p == '&');
+        let after_word_char = self.prev == Prev::AsciiWord;
 
         if (c == '#' || c == '＃') && !after_word_char {
             let (end, n, has_letter) = self.scan_tag_name(pos + c_len, false);
@@ -494,11 +592,7 @@ impl<'a> Iterator for Tokens<'a> {
             }
         }
 
-        if c.is_ascii_alphanumeric()
-            && !self
-                .prev
-                .is_some_and(|p| p == '@' || p == '.' || p.is_ascii_alphanumeric())
-        {
+        if c.is_ascii_alphanumeric() && self.prev == Prev::Other {
             if let Some((end, n)) = self.scan_email(pos).or_else(|| self.scan_url(pos)) {
                 return Some(self.emit(TokenKind::Url, end, n));
             }
