@@ -6,7 +6,8 @@
 //!   presentation blocks only, harakat, small alef, Quranic marks and tatweel removed, digits to
 //!   ASCII, Arabic punctuation to its ASCII twin, Latin lower-cased, runs of three or more of
 //!   one non-digit character squeezed to one, invisible and bidi controls dropped, ZWNJ and
-//!   variation selectors dropped, Unicode spaces to a plain space. ى is **never** mapped to ا.
+//!   variation selectors dropped, Unicode spaces (and the zero-width space, a word break) to a
+//!   plain space. ى is **never** mapped to ا.
 //! * `display`: only invisible-character clean-up (bidi controls, zero-width space, BOM, soft
 //!   hyphen, word joiner); everything a reader sees stays as written.
 //! * `model`: `search`, plus hamza on a carrier folded to a bare hamza (ؤ ئ → ء), because
@@ -222,6 +223,8 @@ fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
             None => return,
         },
         ZWNJ | '\u{FE0E}' | '\u{FE0F}' => return,
+        // a zero-width space marks a word break: keep the break
+        '\u{200B}' => ' ',
         ZWJ => {
             // ZWJ only matters inside emoji sequences
             if out

@@ -191,9 +191,8 @@ impl<'a> Stemmer<'a> {
         let original_letters = (end - start) / 2;
         for p in ARTICLE_PREFIXES {
             let rest = &w[start..end];
-            if rest.starts_with(p) {
+            if let Some(r) = rest.strip_prefix(p) {
                 if original_letters - p.len() / 2 >= 3 {
-                    let r = &rest[p.len()..];
                     let whole = if start == 0 {
                         whole_count
                     } else {

@@ -79,8 +79,9 @@ impl Token {
         }
     }
 
-    /// The value of a number token in ASCII: digits mapped to `0-9`, the Arabic decimal
-    /// separator to `.`, the Arabic thousands separator to `,`. Empty for other kinds.
+    /// The value of a number token in ASCII: digits mapped to `0-9`, a decimal separator
+    /// (`.` or Arabic `٫`) to `.`, thousands separators (`,` and Arabic `٬`) dropped. Empty
+    /// for other kinds.
     pub fn number_value_into(&self, input: &str, out: &mut String) {
         out.clear();
         if self.kind != TokenKind::Number {
@@ -89,11 +90,10 @@ impl Token {
         for c in input[self.start..self.end].chars() {
             match digit_value(c) {
                 Some(d) => out.push((b'0' + d) as char),
-                None => out.push(match c {
-                    '\u{066B}' => '.',
-                    '\u{066C}' => ',',
-                    other => other,
-                }),
+                None => match c {
+                    '\u{066B}' | '.' => out.push('.'),
+                    _ => {}
+                },
             }
         }
     }
@@ -377,8 +377,8 @@ impl<'a> Tokens<'a> {
             let trailing = matches!(
                 c,
                 '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»' | '«'
-            ) || (c == ')' && !s.contains('('))
-                || (c == ']' && !s.contains('['));
+            ) || (c == ')' && s.matches(')').count() > s.matches('(').count())
+                || (c == ']' && s.matches(']').count() > s.matches('[').count());
             if trailing {
                 s = &s[..s.len() - c.len_utf8()];
             } else {
