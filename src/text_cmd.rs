@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
 use tawasul_text::{
     normalize_into, shipped_stemmer, tokenize, weighted_length, LexiconBuilder, Profile, TokenKind,
@@ -33,6 +33,9 @@ pub enum TextCommand {
     },
 }
 
+/// The longest input line accepted: a text tool must not buffer an unbounded line.
+const MAX_LINE_BYTES: u64 = 16 << 20;
+
 /// Run `f` on every line of stdin (without its line ending), writing to a buffered stdout.
 fn each_line(mut f: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()> {
     let stdin = std::io::stdin();
@@ -43,11 +46,17 @@ fn each_line(mut f: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()
     let mut lineno = 0usize;
     loop {
         raw.clear();
-        let n = input.read_until(b'\n', &mut raw).context("reading stdin")?;
+        let n = (&mut input)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut raw)
+            .context("reading stdin")?;
         if n == 0 {
             break;
         }
         lineno += 1;
+        if raw.len() as u64 > MAX_LINE_BYTES {
+            anyhow::bail!("stdin line {lineno}: longer than {MAX_LINE_BYTES} bytes");
+        }
         while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             raw.pop();
         }

@@ -12,13 +12,17 @@ fn tawasul(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("tawasul runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("tawasul finishes")
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    // write from a thread: tawasul may stop reading early (a usage error, an overlong line),
+    // and a closed pipe is then expected, not a test failure
+    let writer = std::thread::spawn(move || match pipe.write_all(&input) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    });
+    let out = child.wait_with_output().expect("tawasul finishes");
+    writer.join().expect("writer thread").expect("write stdin");
+    out
 }
 
 fn stdout_lines(o: &Output) -> Vec<String> {
@@ -130,4 +134,18 @@ fn bench_text_prints_one_json_object_with_the_anchor() {
     // 3 + 4 Arabic words in the base corpus (the hashtag is not a word)
     assert_eq!(v["stem_words"], 7);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_overlong_line_is_refused_with_its_line_number() {
+    let mut input = b"ok\n".to_vec();
+    input.extend(std::iter::repeat_n(b'a', (16 << 20) + 10));
+    let o = tawasul(&["text", "length"], &input);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("longer than"),
+        "stderr: {err}"
+    );
+    assert_eq!(stdout_lines(&o), vec!["2"]);
 }

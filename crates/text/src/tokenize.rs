@@ -150,6 +150,12 @@ const BARE_TLDS: &[&str] = &[
     "ye", "uk", "us", "fr", "de",
 ];
 
+/// Longest local part of an e-mail address (RFC 5321); also bounds the look-ahead, so that
+/// hostile runs such as `a-a-a-…` cost linear time.
+const MAX_EMAIL_LOCAL: usize = 64;
+/// Longest domain name (RFC 1035), the bound of the bare-domain look-ahead.
+const MAX_DOMAIN: usize = 253;
+
 /// A lightweight cursor: character at a byte offset.
 #[inline]
 fn char_at(text: &str, pos: usize) -> Option<char> {
@@ -273,7 +279,7 @@ impl<'a> Tokens<'a> {
             let mut end = 0;
             let mut last_label = 0;
             let mut dots = 0;
-            for (i, b) in head.iter().enumerate() {
+            for (i, b) in head.iter().enumerate().take(MAX_DOMAIN) {
                 if b.is_ascii_alphanumeric() || *b == b'-' {
                     end = i + 1;
                 } else if *b == b'.' && end == i && i > last_label {
@@ -324,17 +330,19 @@ impl<'a> Tokens<'a> {
         let b = &self.text.as_bytes()[pos..];
         let local = b
             .iter()
+            .take(MAX_EMAIL_LOCAL + 1)
             .take_while(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
             })
             .count();
-        if local == 0 || b.get(local) != Some(&b'@') {
+        if local == 0 || local > MAX_EMAIL_LOCAL || b.get(local) != Some(&b'@') {
             return None;
         }
         let mut end = local + 1;
         let mut dots = 0;
         let mut label_start = end;
-        while end < b.len() {
+        let limit = b.len().min(end + MAX_DOMAIN);
+        while end < limit {
             let c = b[end];
             if c.is_ascii_alphanumeric() || c == b'-' {
                 end += 1;
@@ -373,12 +381,32 @@ impl<'a> Tokens<'a> {
             end = i + c.len_utf8();
         }
         let mut s = &rest[..end];
+        // bracket balance counted once, then kept up to date while trimming (linear time)
+        let (mut open_paren, mut close_paren, mut open_sq, mut close_sq) =
+            (0usize, 0usize, 0usize, 0usize);
+        for b in s.bytes() {
+            match b {
+                b'(' => open_paren += 1,
+                b')' => close_paren += 1,
+                b'[' => open_sq += 1,
+                b']' => close_sq += 1,
+                _ => {}
+            }
+        }
         while let Some(c) = s.chars().next_back() {
-            let trailing = matches!(
-                c,
-                '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»' | '«'
-            ) || (c == ')' && s.matches(')').count() > s.matches('(').count())
-                || (c == ']' && s.matches(']').count() > s.matches('[').count());
+            let trailing = match c {
+                '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»'
+                | '«' => true,
+                ')' if close_paren > open_paren => {
+                    close_paren -= 1;
+                    true
+                }
+                ']' if close_sq > open_sq => {
+                    close_sq -= 1;
+                    true
+                }
+                _ => false,
+            };
             if trailing {
                 s = &s[..s.len() - c.len_utf8()];
             } else {
@@ -655,6 +683,33 @@ mod tests {
                 ("url", "info@moh.gov.eg".into())
             ]
         );
+    }
+
+    #[test]
+    fn url_trailing_brackets_trim_in_linear_time() {
+        // regression: trimming recounted brackets per character (quadratic on hostile input)
+        let s = format!("http://a.eg/x{}", ")".repeat(200_000));
+        let v: Vec<Token> = tokenize(&s).collect();
+        assert_eq!(v[0].kind, TokenKind::Url);
+        assert_eq!(v[0].text(&s), "http://a.eg/x");
+        assert_eq!(v.len(), 200_001);
+        assert_eq!(
+            toks("(see https://x.eg/a_(b))"),
+            vec![
+                ("punct", "(".into()),
+                ("word", "see".into()),
+                ("url", "https://x.eg/a_(b)".into()),
+                ("punct", ")".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_dash_runs_tokenise_in_linear_time() {
+        // regression: e-mail and domain look-ahead rescanned the rest of the run at each word
+        let s = "a-".repeat(200_000);
+        let n = tokenize(&s).count();
+        assert_eq!(n, 400_000);
     }
 
     #[test]
