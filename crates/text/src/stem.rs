@@ -241,52 +241,50 @@ impl<'a> Stemmer<'a> {
 
     /// Remove one pronoun suffix, then inflection suffixes; three letters always remain.
     fn strip_suffixes(&self, w: &str, start: usize, mut end: usize) -> StemSpan {
-        let mut restore = false;
         for (s, needs_attested) in PRONOUN_SUFFIXES {
-            let stem = &w[start..end];
-            if stem.len() < s.len() + 6 || !stem.ends_with(s) {
+            let Some(rem) = self.suffix_goes(&w[start..end], s, *needs_attested) else {
                 continue;
-            }
-            let rem = &stem[..stem.len() - s.len()];
-            if *needs_attested && !self.attested(rem) {
-                continue;
-            }
+            };
             end -= s.len();
             // a feminine ة is written ت before a pronoun (حكومتنا, صحته): give it back
             if rem.ends_with('ت') && self.attested_with_teh_marbuta(&rem[..rem.len() - 2]) {
                 end -= 2;
-                restore = true;
+                // the restored ة is itself an inflection suffix, removed when three letters
+                // remain; otherwise it stays, as ه
+                if end - start < 6 {
+                    return StemSpan {
+                        start,
+                        end,
+                        restore_teh_marbuta: true,
+                    };
+                }
             }
             break;
         }
-        if restore {
-            // the restored ة is itself an inflection suffix when three letters remain
-            if end - start >= 6 {
-                restore = false;
-            } else {
-                return StemSpan {
-                    start,
-                    end,
-                    restore_teh_marbuta: true,
-                };
-            }
-        }
         for (s, needs_attested) in INFLECTION_SUFFIXES {
-            let stem = &w[start..end];
-            if stem.len() < s.len() + 6 || !stem.ends_with(s) {
-                continue;
+            if self
+                .suffix_goes(&w[start..end], s, *needs_attested)
+                .is_some()
+            {
+                end -= s.len();
             }
-            let rem = &stem[..stem.len() - s.len()];
-            if *needs_attested && !self.attested(rem) {
-                continue;
-            }
-            end -= s.len();
         }
         StemSpan {
             start,
             end,
-            restore_teh_marbuta: restore,
+            restore_teh_marbuta: false,
         }
+    }
+
+    /// The remainder when suffix `s` may leave `stem`: three letters stay, and, for ambiguous
+    /// suffixes, the remainder is attested.
+    #[inline]
+    fn suffix_goes<'w>(&self, stem: &'w str, s: &str, needs_attested: bool) -> Option<&'w str> {
+        if stem.len() < s.len() + 6 {
+            return None;
+        }
+        let rem = stem.strip_suffix(s)?;
+        (!needs_attested || self.attested(rem)).then_some(rem)
     }
 
     /// Egyptian ب/ه/ح and MSA س before an imperfect verb: the verb must be attested and the
