@@ -24,7 +24,8 @@ use std::sync::OnceLock;
 /// The lexicon shipped with tawasul (see `data/LEXICON.md`).
 pub const SHIPPED_LEXICON: &str = include_str!("../data/lexicon.tsv");
 
-/// Prefixes that contain the article, longest first; removed on length alone.
+/// Prefixes that contain the article, longest first; removed on length, unless the form is
+/// frequent and its bare form is never written (then it is a word of its own).
 const ARTICLE_PREFIXES: &[&str] = &[
     "وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
 ];
