@@ -210,15 +210,20 @@ pub mod class {
     pub const WORD: u8 = LETTER | MARK | TATWEEL;
 }
 
+/// The character at `index` of the Arabic block (U+0600 + index), for building its tables.
+pub const fn arabic_block_char(index: usize) -> char {
+    match char::from_u32(0x600 + index as u32) {
+        Some(c) => c,
+        None => '\0',
+    }
+}
+
 /// Class bits of U+0600..=U+06FF, indexed by `code point - 0x600`.
 pub static ARABIC_BLOCK_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
-        let c = match char::from_u32(0x600 + i as u32) {
-            Some(c) => c,
-            None => '\0',
-        };
+        let c = arabic_block_char(i);
         let mut bits = 0;
         if is_arabic_letter(c) {
             bits |= class::LETTER;

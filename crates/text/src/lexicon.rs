@@ -27,7 +27,6 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Lexicon<'a> {
     entries: FxHashMap<&'a str, Entry>,
-    total: u64,
 }
 
 /// Error reading a lexicon file: which line and why.
@@ -45,7 +44,6 @@ impl<'a> Lexicon<'a> {
     /// already be `search`-normalised; `#` starts a comment line.
     pub fn parse(text: &'a str) -> Result<Lexicon<'a>, LexiconError> {
         let mut entries: FxHashMap<&'a str, Entry> = FxHashMap::default();
-        let mut total = 0u64;
         for (i, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -64,7 +62,6 @@ impl<'a> Lexicon<'a> {
                     reason: "empty word",
                 });
             }
-            total += u64::from(count);
             let e = entries.entry(word).or_default();
             e.count = e.count.saturating_add(count);
             e.free = e.free.saturating_add(count);
@@ -88,7 +85,7 @@ impl<'a> Lexicon<'a> {
             let e = entries.entry(base).or_default();
             e.free_with_teh_marbuta = e.free_with_teh_marbuta.saturating_add(free);
         }
-        Ok(Lexicon { entries, total })
+        Ok(Lexicon { entries })
     }
 
     /// Counts of `word` (zero when unseen).
@@ -112,28 +109,17 @@ impl<'a> Lexicon<'a> {
         self.entries.is_empty()
     }
 
-    /// Sum of all counts.
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
     /// The share of uses of free-standing words that carry proclitic `p` — the prior the
     /// stemmer compares observed counts with. Computed from the lexicon itself.
     pub fn proclitic_rate(&self, p: &str) -> f64 {
-        self.proclitic_rate_where(p, |_| true)
-    }
-
-    /// [`Lexicon::proclitic_rate`] counted only over rests that `rest_ok` accepts (for verb
-    /// markers: rests that begin like an imperfect verb).
-    pub fn proclitic_rate_where(&self, p: &str, rest_ok: impl Fn(&str) -> bool) -> f64 {
         let mut with = 0u64;
         let mut base = 0u64;
         for (w, e) in &self.entries {
-            if e.count > 0 && w.chars().count() >= 3 && rest_ok(w) {
+            if e.count > 0 && w.chars().count() >= 3 {
                 base += u64::from(e.count);
             }
             if let Some(rest) = w.strip_prefix(p) {
-                if rest.chars().count() >= 3 && rest_ok(rest) && self.get(rest).free > 0 {
+                if rest.chars().count() >= 3 && self.get(rest).free > 0 {
                     with += u64::from(e.count);
                 }
             }

@@ -17,7 +17,8 @@
 //! Every profile is idempotent: normalising twice gives the result of normalising once.
 
 use crate::chars::{
-    arabic_block_index, digit_value, is_arabic_mark, is_invisible_junk, TATWEEL, ZWJ, ZWNJ,
+    arabic_block_char, arabic_block_index, digit_value, is_arabic_mark, is_invisible_junk, TATWEEL,
+    ZWJ, ZWNJ,
 };
 use unicode_normalization::char::decompose_compatible;
 
@@ -142,7 +143,7 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
                         Some(m) => out.push(m),
                         None => return false,
                     }
-                    if m_is_digit(mapped) {
+                    if is_ascii_digit_code(mapped) {
                         p1 = u32::MAX;
                         p2 = u32::MAX - 1;
                         continue;
@@ -163,7 +164,7 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
 }
 
 #[inline]
-fn m_is_digit(cp: u32) -> bool {
+fn is_ascii_digit_code(cp: u32) -> bool {
     (0x30..=0x39).contains(&cp)
 }
 
@@ -176,11 +177,7 @@ const fn block_table(model: bool) -> [u16; 256] {
     let mut t = [0u16; 256];
     let mut i = 0;
     while i < 256 {
-        let c = match char::from_u32(0x600 + i as u32) {
-            Some(c) => c,
-            None => '\0',
-        };
-        t[i] = match fold_arabic_block(c, model) {
+        t[i] = match fold_arabic_block(arabic_block_char(i), model) {
             Some(m) => m as u16,
             None => 0,
         };
@@ -237,7 +234,6 @@ fn fold_char(c: char, model: bool, out: &mut String, sq: &mut Squeezer) {
             return;
         }
         c if is_arabic_mark(c) || is_invisible_junk(c) => return,
-        c if digit_value(c).is_some() => (b'0' + digit_value(c).unwrap_or(0)) as char,
         '\u{00A0}'
         | '\u{1680}'
         | '\u{2000}'..='\u{200A}'
