@@ -2,6 +2,7 @@
 
 mod bench;
 mod corpus;
+mod import_cmd;
 mod text_cmd;
 
 use anyhow::Result;
@@ -13,12 +14,43 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "tawasul", version, about)]
 struct Cli {
+    /// Where the store lives (created when missing).
+    #[arg(long, global = true, default_value = "tawasul-data", env = "TAWASUL_DATA_DIR")]
+    data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Import X/Twitter files (v2 JSONL, v1.1 JSON, account archive, twarc-csv, delimited;
+    /// .gz and .zip read directly). Prints a one-line JSON summary on stdout.
+    Import {
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Input format; `auto` detects it from the content.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "x-v2", "x-v1", "x-archive", "twarc-csv", "delimited"])]
+        format: String,
+        /// Column mapping for delimited files, e.g. `id=tweet_id,author=handle,text=text`.
+        #[arg(long, default_value = "")]
+        columns: String,
+        /// Stop at the first bad line (exit 1, naming file and line) instead of skipping it.
+        #[arg(long)]
+        strict: bool,
+        /// Do not keep each post's source JSON (smaller store, no re-parsing later).
+        #[arg(long)]
+        no_raw: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// What the store holds.
+    Stats {
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Arabic text tools: each reads stdin line by line and writes one line per line.
     Text {
         #[command(subcommand)]
@@ -71,6 +103,18 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Import { files, format, columns, strict, no_raw, quiet } => {
+            import_cmd::import(import_cmd::ImportArgs {
+                data_dir: cli.data_dir,
+                files,
+                format: tawasul_ingest::Format::parse(&format).unwrap_or(tawasul_ingest::Format::Auto),
+                columns,
+                strict,
+                keep_raw: !no_raw,
+                quiet,
+            })
+        }
+        Command::Stats { json } => import_cmd::stats(&cli.data_dir, json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {
             BenchCommand::Text {
