@@ -20,7 +20,7 @@ use tawasul_store::{ImportRecord, SqliteStore, Store};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a kill loses
 /// little and memory stays flat.
-const BATCH_RECORDS: usize = 4000;
+const BATCH_RECORDS: usize = 10_000;
 /// Errors listed in the summary; the count covers all of them.
 const LISTED_ERRORS: usize = 1000;
 

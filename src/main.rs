@@ -1,11 +1,12 @@
 //! The `tawasul` command: a thin layer that parses arguments and calls the crates.
 
 mod bench;
+mod bench_import;
 mod corpus;
 mod import_cmd;
 mod text_cmd;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +66,24 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Import throughput (MB/s) and peak memory of `tawasul import` on a large v2 collection.
+    Import {
+        /// A file to import instead of the generated collection.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Size of the generated collection in MB.
+        #[arg(long, default_value_t = 200)]
+        mb: u64,
+        /// Keep the generated collection at this path (for the twarc-csv anchor).
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Only generate the collection (at --keep) and exit.
+        #[arg(long, requires = "keep")]
+        generate_only: bool,
+        /// Exit non-zero when peak memory is above the 300 MB bar.
+        #[arg(long)]
+        check: bool,
+    },
     /// Tokenise+normalise (MB/s) and stemming (words/s) against Snowball (rust-stemmers).
     Text {
         /// A UTF-8 text file to measure on (default: the corpus of ../shared/data).
@@ -117,6 +136,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats { json } => import_cmd::stats(&cli.data_dir, json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {
+            BenchCommand::Import { input, mb, keep, generate_only, check } => {
+                if generate_only {
+                    let path = keep.context("--generate-only needs --keep")?;
+                    let posts = bench_import::generate(&path, mb * 1_000_000, 20_240_310)?;
+                    println!("{}", serde_json::json!({"file": path.display().to_string(), "posts": posts}));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                bench_import::bench(input, mb, keep, check)
+            }
             BenchCommand::Text {
                 corpus,
                 min_mib,

@@ -267,6 +267,7 @@ pub fn read_reader<R: BufRead>(
     let format = match options.format {
         Format::Auto => found,
         Format::XV2 | Format::XV1 if json_lines => options.format,
+        Format::XArchive if found == Format::XArchive => found,
         Format::TwarcCsv | Format::Delimited if !json_lines && found != Format::XArchive => options.format,
         asked => {
             return Err(IngestError::Format {
@@ -541,11 +542,13 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let state = self.state;
         loop {
-            let start_line = state.line.get();
             state.since_mark.set(0);
             let Some(raw) = seq.next_element_seed(RawSeed)? else {
                 return Ok(());
             };
+            // The element ends on the current line; it began as many lines up as it spans.
+            let spanned = memchr::memchr_iter(b'\n', raw.get().as_bytes()).count() as u64;
+            let start_line = state.line.get().saturating_sub(spanned).max(1);
             let outcome = archive_element(raw.get(), state);
             match outcome {
                 Ok(()) => {

@@ -13,7 +13,12 @@ pub fn parse_id(text: &str) -> Option<u64> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse::<u64>().ok().filter(|&id| id > 0)
+    text.parse::<u64>().ok().filter(|&id| valid_id(id))
+}
+
+/// Ids are positive and fit in a signed 64-bit integer (all X snowflakes do; stores need it).
+fn valid_id(id: u64) -> bool {
+    id > 0 && id <= i64::MAX as u64
 }
 
 struct IdVisitor;
@@ -25,10 +30,10 @@ impl<'de> Visitor<'de> for IdVisitor {
         f.write_str("an id as a digit string or an unsigned integer")
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v).filter(|&v| v > 0))
+        Ok(Some(v).filter(|&v| valid_id(v)))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(u64::try_from(v).ok().filter(|&v| v > 0))
+        Ok(u64::try_from(v).ok().filter(|&v| valid_id(v)))
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
         // A float id has already lost digits (x-formats.md §1): refuse to guess.

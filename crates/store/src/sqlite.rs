@@ -16,7 +16,7 @@ use crate::{ImportRecord, KindCounts, Stats, Store, StoreError};
 pub const DATABASE_FILE: &str = "tawasul.db";
 
 /// Rows per multi-row statement; SQLite allows 32,766 bound values.
-const POST_ROWS: usize = 800;
+const POST_ROWS: usize = 1000;
 const SMALL_ROWS: usize = 2000;
 
 /// The embedded store.
@@ -26,11 +26,11 @@ pub struct SqliteStore {
     path: PathBuf,
 }
 
-const POST_COLUMNS: [&str; 27] = [
+const POST_COLUMNS: [&str; 28] = [
     "id", "author_id", "author_handle", "created_at", "kind", "text", "lang", "conversation_id",
     "reply_to_post", "reply_to_user", "retweet_of", "quote_of", "reply_settings", "edit_history",
     "hashtags", "mentions", "urls", "media", "withheld_in", "likes", "retweets", "replies",
-    "quotes", "impressions", "bookmarks", "metrics_at", "complete",
+    "quotes", "impressions", "bookmarks", "metrics_at", "complete", "thread_root",
 ];
 
 /// A complete record beats a low-fidelity copy; between equals, the later observation wins and
@@ -42,7 +42,7 @@ fn post_upsert_sql() -> &'static str {
                      AND COALESCE(excluded.metrics_at, 0) >= COALESCE(posts.metrics_at, 0)))";
         let mut sets: Vec<String> = POST_COLUMNS[1..]
             .iter()
-            .filter(|c| **c != "complete" && **c != "kind" && **c != "text")
+            .filter(|c| !matches!(**c, "complete" | "kind" | "text" | "thread_root"))
             .map(|c| {
                 format!("{c} = CASE WHEN {newer} THEN COALESCE(excluded.{c}, posts.{c}) ELSE COALESCE(posts.{c}, excluded.{c}) END")
             })
@@ -50,8 +50,9 @@ fn post_upsert_sql() -> &'static str {
         sets.push(format!("kind = CASE WHEN {newer} THEN excluded.kind ELSE posts.kind END"));
         sets.push(format!("text = CASE WHEN {newer} AND excluded.text != '' THEN excluded.text ELSE posts.text END"));
         sets.push("complete = MAX(posts.complete, excluded.complete)".to_string());
-        // Structure may have changed: the reply tree is recomputed after the import.
-        sets.push("thread_root = NULL".to_string());
+        // A conversation id from the source is authoritative; otherwise the threading pass
+        // climbs from whatever root is known.
+        sets.push("thread_root = COALESCE(posts.conversation_id, excluded.conversation_id, posts.thread_root, excluded.thread_root)".to_string());
         format!(" ON CONFLICT(id) DO UPDATE SET {}", sets.join(", "))
     })
 }
@@ -124,7 +125,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(30))
+            .page_size(8192)
             .pragma("cache_size", "-65536")
+            // Checkpoint in larger steps: hot index pages are copied once, not every 4 MB.
+            .pragma("wal_autocheckpoint", "8192")
             .pragma("temp_store", "memory")
             .statement_cache_capacity(64);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
@@ -184,7 +188,8 @@ fn push_posts<'a>(tx: &mut QueryBuilder<'a, Sqlite>, posts: &'a [&'a Post], colu
             .push_bind(sql_count(p.metrics.impressions))
             .push_bind(sql_count(p.metrics.bookmarks))
             .push_bind(p.observed_at_ms)
-            .push_bind(i64::from(p.complete));
+            .push_bind(i64::from(p.complete))
+            .push_bind(sql_id(p.conversation_id.or(p.reply_to_post).unwrap_or(p.id)));
     });
     tx.push(post_upsert_sql());
 }
@@ -226,27 +231,6 @@ impl Store for SqliteStore {
             push_posts(&mut q, chunk, cols);
             q.build().execute(&mut *tx).await?;
         }
-        let snapshots: Vec<&&Post> = posts
-            .iter()
-            .filter(|p| p.observed_at_ms.is_some() && !p.metrics.is_empty())
-            .collect();
-        for chunk in snapshots.chunks(SMALL_ROWS / 2) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO metric_snapshots (post_id, observed_at, likes, retweets, replies, quotes, impressions, bookmarks) ",
-            );
-            q.push_values(chunk, |mut row, p| {
-                row.push_bind(sql_id(p.id))
-                    .push_bind(p.observed_at_ms)
-                    .push_bind(sql_count(p.metrics.likes))
-                    .push_bind(sql_count(p.metrics.retweets))
-                    .push_bind(sql_count(p.metrics.replies))
-                    .push_bind(sql_count(p.metrics.quotes))
-                    .push_bind(sql_count(p.metrics.impressions))
-                    .push_bind(sql_count(p.metrics.bookmarks));
-            });
-            q.push(" ON CONFLICT DO NOTHING");
-            q.build().execute(&mut *tx).await?;
-        }
         let sources: Vec<(&&Post, &str)> = posts
             .iter()
             .filter_map(|p| p.raw.as_deref().filter(|r| !r.is_empty()).map(|r| (p, r)))
@@ -275,21 +259,6 @@ impl Store for SqliteStore {
             });
             q.push(account_upsert_sql());
             q.build().execute(&mut *tx).await?;
-            let observed: Vec<&&AccountInfo> = chunk.iter().filter(|a| a.observed_at_ms.is_some() && a.followers.is_some()).collect();
-            if !observed.is_empty() {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO account_snapshots (account_id, observed_at, followers, following, post_count) ",
-                );
-                q.push_values(observed, |mut row, a| {
-                    row.push_bind(sql_id(a.id))
-                        .push_bind(a.observed_at_ms)
-                        .push_bind(sql_count(a.followers))
-                        .push_bind(sql_count(a.following))
-                        .push_bind(sql_count(a.post_count));
-                });
-                q.push(" ON CONFLICT DO NOTHING");
-                q.build().execute(&mut *tx).await?;
-            }
         }
         for chunk in dms.chunks(SMALL_ROWS / 2) {
             let mut q = QueryBuilder::new(
@@ -319,15 +288,12 @@ impl Store for SqliteStore {
 
     async fn thread_conversations(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE posts SET thread_root = COALESCE(conversation_id, reply_to_post, id) WHERE thread_root IS NULL")
-            .execute(&mut *tx)
-            .await?;
         // Sources without conversation ids (v1.1, archives, CSV): climb reply edges to the
         // root. Bounded, so hostile reply cycles cannot loop forever.
         for _ in 0..64 {
             let climbed = sqlx::query(
                 "UPDATE posts SET thread_root = (SELECT p.thread_root FROM posts p WHERE p.id = posts.thread_root) \
-                 WHERE conversation_id IS NULL AND thread_root != id AND EXISTS ( \
+                 WHERE conversation_id IS NULL AND reply_to_post IS NOT NULL AND EXISTS ( \
                    SELECT 1 FROM posts p WHERE p.id = posts.thread_root \
                    AND p.thread_root IS NOT NULL AND p.thread_root != posts.thread_root)",
             )

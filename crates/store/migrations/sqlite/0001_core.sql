@@ -13,9 +13,10 @@ CREATE TABLE accounts (
     verified      INTEGER,
     observed_at   INTEGER            -- Unix ms of the counts above
 );
-CREATE INDEX accounts_handle ON accounts (lower(handle));
+CREATE INDEX accounts_handle ON accounts (handle COLLATE NOCASE);
 
--- Follower counts over time, for engagement per 1,000 followers at the time.
+-- Earlier follower counts, for engagement per 1,000 followers at the time. The current
+-- counts live in `accounts`; a trigger moves the old ones here when newer ones arrive.
 CREATE TABLE account_snapshots (
     account_id    INTEGER NOT NULL,
     observed_at   INTEGER NOT NULL,
@@ -56,11 +57,13 @@ CREATE TABLE posts (
     metrics_at      INTEGER,           -- Unix ms the counts were observed
     complete        INTEGER NOT NULL   -- 0 when known only as a low-fidelity copy
 );
-CREATE INDEX posts_author ON posts (author_id, created_at);
-CREATE INDEX posts_author_handle ON posts (lower(author_handle), created_at);
+-- Few indexes on purpose: each one costs every import. Scorecards select by handle and time,
+-- the inbox by reply tree and by parent (was this question answered?).
+CREATE INDEX posts_author_handle ON posts (author_handle COLLATE NOCASE, created_at);
 CREATE INDEX posts_thread ON posts (thread_root);
 CREATE INDEX posts_reply_to ON posts (reply_to_post);
-CREATE INDEX posts_unthreaded ON posts (id) WHERE thread_root IS NULL;
+-- Replies whose source gave no conversation id: the only rows the threading pass climbs.
+CREATE INDEX posts_to_climb ON posts (id) WHERE conversation_id IS NULL AND reply_to_post IS NOT NULL;
 
 -- Source objects, kept apart so scans of posts stay small; lets a post be re-parsed later.
 CREATE TABLE post_sources (
@@ -68,6 +71,9 @@ CREATE TABLE post_sources (
     raw      TEXT NOT NULL
 );
 
+-- Earlier engagement counts of a post; the latest are on the post itself. Filled by the
+-- trigger below when a newer observation replaces an older one, so a first import writes no
+-- extra row per post.
 CREATE TABLE metric_snapshots (
     post_id      INTEGER NOT NULL,
     observed_at  INTEGER NOT NULL,
@@ -79,6 +85,24 @@ CREATE TABLE metric_snapshots (
     bookmarks    INTEGER,
     PRIMARY KEY (post_id, observed_at)
 ) WITHOUT ROWID;
+
+CREATE TRIGGER posts_keep_metric_history
+AFTER UPDATE OF metrics_at ON posts
+WHEN old.metrics_at IS NOT NULL AND new.metrics_at IS NOT old.metrics_at
+BEGIN
+    INSERT INTO metric_snapshots (post_id, observed_at, likes, retweets, replies, quotes, impressions, bookmarks)
+    VALUES (old.id, old.metrics_at, old.likes, old.retweets, old.replies, old.quotes, old.impressions, old.bookmarks)
+    ON CONFLICT DO NOTHING;
+END;
+
+CREATE TRIGGER accounts_keep_history
+AFTER UPDATE OF observed_at ON accounts
+WHEN old.observed_at IS NOT NULL AND new.observed_at IS NOT old.observed_at
+BEGIN
+    INSERT INTO account_snapshots (account_id, observed_at, followers, following, post_count)
+    VALUES (old.id, old.observed_at, old.followers, old.following, old.post_count)
+    ON CONFLICT DO NOTHING;
+END;
 
 CREATE TABLE direct_messages (
     id                INTEGER PRIMARY KEY,
