@@ -17,11 +17,58 @@ const IMPORT_MB_S_BAR: f64 = 100.0;
 const PEAK_RSS_MB_BAR: f64 = 300.0;
 
 const WORDS: &[&str] = &[
-    "متى", "يتم", "تفعيل", "خدمة", "الإنترنت", "المنزلي", "الوزارة", "تعلن", "عن", "بدء", "التقديم",
-    "في", "مسابقة", "الوظائف", "الجديدة", "لو", "سمحت", "عايز", "أعرف", "ازاي", "أجدد", "البطاقة",
-    "المستشفى", "مفيهاش", "دكاترة", "شكرا", "لتواصلك", "يرجى", "مراسلتنا", "على", "الخاص", "لمتابعة",
-    "الطلب", "وزير", "المالية", "يلتقي", "وفد", "البنك", "الدولي", "لبحث", "التعاون", "المشترك",
-    "الموازنة", "العامة", "للدولة", "مليار", "جنيه", "المعاش", "اتأخر", "ليه", "الشكوى", "رقم",
+    "متى",
+    "يتم",
+    "تفعيل",
+    "خدمة",
+    "الإنترنت",
+    "المنزلي",
+    "الوزارة",
+    "تعلن",
+    "عن",
+    "بدء",
+    "التقديم",
+    "في",
+    "مسابقة",
+    "الوظائف",
+    "الجديدة",
+    "لو",
+    "سمحت",
+    "عايز",
+    "أعرف",
+    "ازاي",
+    "أجدد",
+    "البطاقة",
+    "المستشفى",
+    "مفيهاش",
+    "دكاترة",
+    "شكرا",
+    "لتواصلك",
+    "يرجى",
+    "مراسلتنا",
+    "على",
+    "الخاص",
+    "لمتابعة",
+    "الطلب",
+    "وزير",
+    "المالية",
+    "يلتقي",
+    "وفد",
+    "البنك",
+    "الدولي",
+    "لبحث",
+    "التعاون",
+    "المشترك",
+    "الموازنة",
+    "العامة",
+    "للدولة",
+    "مليار",
+    "جنيه",
+    "المعاش",
+    "اتأخر",
+    "ليه",
+    "الشكوى",
+    "رقم",
 ];
 const HASHTAGS: &[&str] = &["اعرف_حقك", "مصر", "أخبار_تهمك", "الصحة", "التحول_الرقمي"];
 const OFFICIAL: &[(&str, &str)] = &[
@@ -143,7 +190,12 @@ fn rfc3339(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn user_json(out: &mut String, id: &str, handle: &str, rng: &mut Rng) {
@@ -161,7 +213,8 @@ fn user_json(out: &mut String, id: &str, handle: &str, rng: &mut Rng) {
 
 /// Writes a synthetic twarc2 collection of at least `target_bytes`; returns posts written.
 pub fn generate(path: &Path, target_bytes: u64, seed: u64) -> Result<u64> {
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut rng = Rng(seed | 1);
     // Snowflake ids from 2024-03-10, a few hundred milliseconds apart.
@@ -181,7 +234,10 @@ pub fn generate(path: &Path, target_bytes: u64, seed: u64) -> Result<u64> {
             let official = OFFICIAL[rng.below(OFFICIAL.len())];
             let official = (official.0.to_string(), official.1.to_string());
             let citizen_n = rng.below(1_000_000) as u64 + 900_000_000_000_000_000;
-            let citizen = (citizen_n.to_string(), format!("citizen_{}", citizen_n % 1_000_000));
+            let citizen = (
+                citizen_n.to_string(),
+                format!("citizen_{}", citizen_n % 1_000_000),
+            );
             let tweet = if roll < 40 {
                 // a citizen answering an official post
                 let parent = recent_official[rng.below(recent_official.len())];
@@ -207,7 +263,11 @@ pub fn generate(path: &Path, target_bytes: u64, seed: u64) -> Result<u64> {
                 let t = Tweet {
                     id: next_id,
                     author: official.clone(),
-                    text: format!("RT @{}: {}", OFFICIAL[4].1, original.text.chars().take(110).collect::<String>()),
+                    text: format!(
+                        "RT @{}: {}",
+                        OFFICIAL[4].1,
+                        original.text.chars().take(110).collect::<String>()
+                    ),
                     refs: vec![("retweeted", original.id)],
                     reply_to_user: None,
                     conversation: next_id,
@@ -285,7 +345,11 @@ pub fn generate(path: &Path, target_bytes: u64, seed: u64) -> Result<u64> {
 /// Peak resident memory of a finished child, in bytes (Linux `wait4`).
 fn run_measured(mut command: Command) -> Result<(std::process::ExitStatus, f64, u64, String)> {
     let started = Instant::now();
-    let child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("starting tawasul import")?;
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting tawasul import")?;
     let pid = child.id() as libc::pid_t;
     let mut stdout = child.stdout.context("child stdout")?;
     let mut output = String::new();
@@ -296,27 +360,48 @@ fn run_measured(mut command: Command) -> Result<(std::process::ExitStatus, f64, 
     // SAFETY: pid is our child; status and usage point to live locals.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     if waited != pid {
-        bail!("waiting for the import: {}", std::io::Error::last_os_error());
+        bail!(
+            "waiting for the import: {}",
+            std::io::Error::last_os_error()
+        );
     }
     let seconds = started.elapsed().as_secs_f64();
     use std::os::unix::process::ExitStatusExt;
-    Ok((std::process::ExitStatus::from_raw(status), seconds, usage.ru_maxrss as u64 * 1024, output))
+    Ok((
+        std::process::ExitStatus::from_raw(status),
+        seconds,
+        usage.ru_maxrss as u64 * 1024,
+        output,
+    ))
 }
 
 /// Runs the import benchmark and prints one JSON object.
-pub fn bench(input: Option<PathBuf>, mb: u64, keep: Option<PathBuf>, check: bool) -> Result<ExitCode> {
+pub fn bench(
+    input: Option<PathBuf>,
+    mb: u64,
+    keep: Option<PathBuf>,
+    check: bool,
+) -> Result<ExitCode> {
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let (file, generated) = match input {
         Some(path) => (path, false),
         None => {
-            let path = keep.clone().unwrap_or_else(|| scratch.path().join("collection.jsonl"));
+            let path = keep
+                .clone()
+                .unwrap_or_else(|| scratch.path().join("collection.jsonl"));
             let started = Instant::now();
             let posts = generate(&path, mb * 1_000_000, 20_240_310)?;
-            eprintln!("generated {} ({posts} posts) in {:.1} s", path.display(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "generated {} ({posts} posts) in {:.1} s",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
             (path, true)
         }
     };
-    let bytes = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();
+    let bytes = std::fs::metadata(&file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
     let exe = std::env::current_exe().context("locating the tawasul binary")?;
     let mut command = Command::new(exe);
     command
@@ -329,7 +414,8 @@ pub fn bench(input: Option<PathBuf>, mb: u64, keep: Option<PathBuf>, check: bool
     if !status.success() {
         bail!("the import failed ({status}): {output}");
     }
-    let summary: serde_json::Value = serde_json::from_str(output.trim()).context("reading the import summary")?;
+    let summary: serde_json::Value =
+        serde_json::from_str(output.trim()).context("reading the import summary")?;
     let mb_s = bytes as f64 / 1e6 / seconds;
     let peak_mb = peak_rss as f64 / 1e6;
     let report = serde_json::json!({

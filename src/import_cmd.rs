@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tawasul_core::{Record, Registry};
-use tawasul_ingest::{Format, IngestError, LineError, ReadOptions, Sink};
+use tawasul_ingest::{Format, IngestError, LineError, ReadOptions, Sink, Stop};
 use tawasul_store::{ImportRecord, SqliteStore, Store};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a kill loses
@@ -85,17 +85,17 @@ struct BatchSink {
 }
 
 impl BatchSink {
-    fn flush(&mut self) -> Result<(), ()> {
+    fn flush(&mut self) -> Result<(), Stop> {
         if self.batch.is_empty() {
             return Ok(());
         }
         let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_RECORDS + 512));
-        self.tx.send(Message::Batch(full)).map_err(|_| ())
+        self.tx.send(Message::Batch(full)).map_err(|_| Stop)
     }
 }
 
 impl Sink for BatchSink {
-    fn records(&mut self, _file: &str, _unit: u64, records: &mut Vec<Record>) -> Result<(), ()> {
+    fn records(&mut self, _file: &str, _unit: u64, records: &mut Vec<Record>) -> Result<(), Stop> {
         for record in records.drain(..) {
             match &record {
                 Record::Post(_) => self.posts += 1,
@@ -111,12 +111,12 @@ impl Sink for BatchSink {
         Ok(())
     }
 
-    fn line_error(&mut self, error: LineError) -> Result<(), ()> {
+    fn line_error(&mut self, error: LineError) -> Result<(), Stop> {
         self.error_count += 1;
         if self.strict {
             self.flush()?;
             let _ = self.tx.send(Message::Strict(error));
-            return Err(());
+            return Err(Stop);
         }
         if self.errors.len() < LISTED_ERRORS {
             self.errors.push(error);
@@ -126,7 +126,10 @@ impl Sink for BatchSink {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Opens the store of a data directory, seeding the shipped registry on first use.
@@ -144,7 +147,10 @@ pub fn open_store(runtime: &tokio::runtime::Runtime, data_dir: &Path) -> Result<
 
 /// A single-threaded runtime: the store's work is one writer, the parsing has its own thread.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Runs `tawasul import`.
@@ -166,7 +172,11 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     for file in &args.files {
         let file_started = now_ms();
         let (tx, rx) = sync_channel::<Message>(3);
-        let options = ReadOptions { format: args.format, columns: args.columns.clone(), keep_raw: args.keep_raw };
+        let options = ReadOptions {
+            format: args.format,
+            columns: args.columns.clone(),
+            keep_raw: args.keep_raw,
+        };
         let path = file.clone();
         let progress_in = progress.clone();
         let items_in = items.clone();
@@ -196,8 +206,18 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
             drop(sink);
             (result, counts)
         });
-        let write_result = write_all(&runtime, &store, rx, bar.as_ref(), &progress, &items, started);
-        let (result, sink) = reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked on {}", file.display()))?;
+        let write_result = write_all(
+            &runtime,
+            &store,
+            rx,
+            bar.as_ref(),
+            &progress,
+            &items,
+            started,
+        );
+        let (result, sink) = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader thread panicked on {}", file.display()))?;
         let strict_error = write_result?;
         summary.files += 1;
         summary.posts += sink.posts;
@@ -206,7 +226,11 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
         summary.skipped += sink.error_count;
         for e in sink.errors {
             if summary.errors.len() < LISTED_ERRORS {
-                summary.errors.push(ErrorEntry { file: e.file, line: e.line, reason: e.reason });
+                summary.errors.push(ErrorEntry {
+                    file: e.file,
+                    line: e.line,
+                    reason: e.reason,
+                });
             } else {
                 summary.errors_not_listed += 1;
             }
@@ -221,7 +245,11 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
                     return Err(anyhow::anyhow!(e));
                 }
                 summary.skipped += 1;
-                summary.errors.push(ErrorEntry { file: file.display().to_string(), line: 0, reason: e.to_string() });
+                summary.errors.push(ErrorEntry {
+                    file: file.display().to_string(),
+                    line: 0,
+                    reason: e.to_string(),
+                });
                 String::from("unreadable")
             }
         };
@@ -249,7 +277,10 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     runtime.block_on(store.close());
     println!("{}", serde_json::to_string(&summary)?);
     if let Some(e) = strict_failure {
-        eprintln!("tawasul: error: {}:{}: {} (--strict: stopped; everything before this line is stored)", e.file, e.line, e.reason);
+        eprintln!(
+            "tawasul: error: {}:{}: {} (--strict: stopped; everything before this line is stored)",
+            e.file, e.line, e.reason
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -273,7 +304,8 @@ fn write_all(
         }
         if let Some(bar) = bar {
             bar.set_position(progress.load(Ordering::Relaxed));
-            let rate = items.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            let rate =
+                items.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!("{rate:.0} items/s"));
         }
     }

@@ -16,7 +16,12 @@ use std::process::ExitCode;
 #[command(name = "tawasul", version, about)]
 struct Cli {
     /// Where the store lives (created when missing).
-    #[arg(long, global = true, default_value = "tawasul-data", env = "TAWASUL_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "tawasul-data",
+        env = "TAWASUL_DATA_DIR"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -122,25 +127,39 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Import { files, format, columns, strict, no_raw, quiet } => {
-            import_cmd::import(import_cmd::ImportArgs {
-                data_dir: cli.data_dir,
-                files,
-                format: tawasul_ingest::Format::parse(&format).unwrap_or(tawasul_ingest::Format::Auto),
-                columns,
-                strict,
-                keep_raw: !no_raw,
-                quiet,
-            })
-        }
+        Command::Import {
+            files,
+            format,
+            columns,
+            strict,
+            no_raw,
+            quiet,
+        } => import_cmd::import(import_cmd::ImportArgs {
+            data_dir: cli.data_dir,
+            files,
+            format: tawasul_ingest::Format::parse(&format).unwrap_or(tawasul_ingest::Format::Auto),
+            columns,
+            strict,
+            keep_raw: !no_raw,
+            quiet,
+        }),
         Command::Stats { json } => import_cmd::stats(&cli.data_dir, json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {
-            BenchCommand::Import { input, mb, keep, generate_only, check } => {
+            BenchCommand::Import {
+                input,
+                mb,
+                keep,
+                generate_only,
+                check,
+            } => {
                 if generate_only {
                     let path = keep.context("--generate-only needs --keep")?;
                     let posts = bench_import::generate(&path, mb * 1_000_000, 20_240_310)?;
-                    println!("{}", serde_json::json!({"file": path.display().to_string(), "posts": posts}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"file": path.display().to_string(), "posts": posts})
+                    );
                     return Ok(ExitCode::SUCCESS);
                 }
                 bench_import::bench(input, mb, keep, check)

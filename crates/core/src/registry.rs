@@ -133,7 +133,12 @@ impl Registry {
         let mut by_key = HashMap::new();
         let mut by_handle = HashMap::new();
         for (b, body) in file.body.iter().enumerate() {
-            if body.key.is_empty() || !body.key.bytes().all(|c| c.is_ascii_lowercase() || c == b'_' || c.is_ascii_digit()) {
+            if body.key.is_empty()
+                || !body
+                    .key
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c == b'_' || c.is_ascii_digit())
+            {
                 return Err(invalid(format!(
                     "body {}: key {:?} must be lower-case ASCII letters, digits and _",
                     b + 1,
@@ -146,7 +151,11 @@ impl Registry {
             for (a, account) in body.accounts.iter().enumerate() {
                 let handle = account.handle.trim_start_matches('@').to_ascii_lowercase();
                 if handle.is_empty() {
-                    return Err(invalid(format!("body {:?}: account {} has an empty handle", body.key, a + 1)));
+                    return Err(invalid(format!(
+                        "body {:?}: account {} has an empty handle",
+                        body.key,
+                        a + 1
+                    )));
                 }
                 let lookup = format!("{}:{}", account.platform, handle);
                 if let Some((other, _)) = by_handle.insert(lookup, (b, a)) {
@@ -160,11 +169,18 @@ impl Registry {
         for body in &file.body {
             if let Some(parent) = &body.parent {
                 if !by_key.contains_key(parent) {
-                    return Err(invalid(format!("body {:?}: unknown parent {:?}", body.key, parent)));
+                    return Err(invalid(format!(
+                        "body {:?}: unknown parent {:?}",
+                        body.key, parent
+                    )));
                 }
             }
         }
-        Ok(Registry { bodies: file.body, by_key, by_handle })
+        Ok(Registry {
+            bodies: file.body,
+            by_key,
+            by_handle,
+        })
     }
 
     /// All bodies in file order.
@@ -178,8 +194,16 @@ impl Registry {
     }
 
     /// The body and account behind an X handle (with or without `@`, any case).
-    pub fn account_by_handle(&self, platform: &str, handle: &str) -> Option<(&Body, &RegistryAccount)> {
-        let lookup = format!("{}:{}", platform, handle.trim_start_matches('@').to_ascii_lowercase());
+    pub fn account_by_handle(
+        &self,
+        platform: &str,
+        handle: &str,
+    ) -> Option<(&Body, &RegistryAccount)> {
+        let lookup = format!(
+            "{}:{}",
+            platform,
+            handle.trim_start_matches('@').to_ascii_lowercase()
+        );
         self.by_handle
             .get(&lookup)
             .map(|&(b, a)| (&self.bodies[b], &self.bodies[b].accounts[a]))
@@ -187,7 +211,9 @@ impl Registry {
 
     /// Every (body, account) pair.
     pub fn accounts(&self) -> impl Iterator<Item = (&Body, &RegistryAccount)> {
-        self.bodies.iter().flat_map(|b| b.accounts.iter().map(move |a| (b, a)))
+        self.bodies
+            .iter()
+            .flat_map(|b| b.accounts.iter().map(move |a| (b, a)))
     }
 }
 
@@ -199,27 +225,48 @@ mod tests {
     fn shipped_registry_has_the_brief_accounts() {
         let registry = Registry::shipped();
         for handle in [
-            "MOICEgypt", "MCIT_News", "MOP_Egypt", "MofEgypt", "Trade_Industry", "AwkafOnline",
-            "IDSC_Egypt", "CabinetEgy", "mohpegypt", "moiegy", "AlsisiOfficial",
+            "MOICEgypt",
+            "MCIT_News",
+            "MOP_Egypt",
+            "MofEgypt",
+            "Trade_Industry",
+            "AwkafOnline",
+            "IDSC_Egypt",
+            "CabinetEgy",
+            "mohpegypt",
+            "moiegy",
+            "AlsisiOfficial",
         ] {
-            assert!(registry.account_by_handle("x", handle).is_some(), "{handle} missing");
+            assert!(
+                registry.account_by_handle("x", handle).is_some(),
+                "{handle} missing"
+            );
         }
         let (body, account) = registry.account_by_handle("x", "@alsisiofficial").unwrap();
         assert_eq!(body.key, "presidency");
         assert_eq!(account.kind, AccountKind::President);
-        assert_eq!(registry.body("idsc").unwrap().parent.as_deref(), Some("cabinet"));
+        assert_eq!(
+            registry.body("idsc").unwrap().parent.as_deref(),
+            Some("cabinet")
+        );
     }
 
     #[test]
     fn errors_name_the_problem() {
         let dup = "[[body]]\nkey='a'\nkind='ministry'\nname_ar='x'\nname_en='x'\n[[body]]\nkey='a'\nkind='ministry'\nname_ar='y'\nname_en='y'\n";
-        let err = Registry::from_toml(dup, "mine.toml").unwrap_err().to_string();
+        let err = Registry::from_toml(dup, "mine.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("mine.toml") && err.contains("twice"), "{err}");
         let bad_kind = "[[body]]\nkey='a'\nkind='kingdom'\nname_ar='x'\nname_en='x'\n";
-        let err = Registry::from_toml(bad_kind, "mine.toml").unwrap_err().to_string();
+        let err = Registry::from_toml(bad_kind, "mine.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line") && err.contains("kingdom"), "{err}");
         let same_handle = "[[body]]\nkey='a'\nkind='ministry'\nname_ar='x'\nname_en='x'\naccounts=[{handle='H',kind='official'}]\n[[body]]\nkey='b'\nkind='ministry'\nname_ar='y'\nname_en='y'\naccounts=[{handle='h',kind='minister'}]\n";
-        let err = Registry::from_toml(same_handle, "mine.toml").unwrap_err().to_string();
+        let err = Registry::from_toml(same_handle, "mine.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("@h") && err.contains("\"a\""), "{err}");
     }
 }

@@ -11,21 +11,76 @@ use crate::value::{parse_any_time_ms, parse_id};
 /// gives no mapping.
 pub const FIELDS: &[(&str, &[&str])] = &[
     ("id", &["id", "tweet_id", "post_id", "id_str", "status_id"]),
-    ("text", &["text", "full_text", "tweet_text", "content", "message", "body"]),
-    ("author", &["author", "handle", "username", "screen_name", "user_screen_name", "author.username", "account"]),
+    (
+        "text",
+        &[
+            "text",
+            "full_text",
+            "tweet_text",
+            "content",
+            "message",
+            "body",
+        ],
+    ),
+    (
+        "author",
+        &[
+            "author",
+            "handle",
+            "username",
+            "screen_name",
+            "user_screen_name",
+            "author.username",
+            "account",
+        ],
+    ),
     ("author_id", &["author_id", "user_id"]),
-    ("created_at", &["created_at", "date", "time", "timestamp", "published_at"]),
-    ("kind", &["kind", "tweet_type", "type", "post_type_structural"]),
-    ("reply_to", &["reply_to", "in_reply_to_status_id", "in_reply_to_id", "referenced_tweets.replied_to.id"]),
+    (
+        "created_at",
+        &["created_at", "date", "time", "timestamp", "published_at"],
+    ),
+    (
+        "kind",
+        &["kind", "tweet_type", "type", "post_type_structural"],
+    ),
+    (
+        "reply_to",
+        &[
+            "reply_to",
+            "in_reply_to_status_id",
+            "in_reply_to_id",
+            "referenced_tweets.replied_to.id",
+        ],
+    ),
     ("reply_to_user", &["reply_to_user", "in_reply_to_user_id"]),
     ("conversation_id", &["conversation_id", "thread_id"]),
-    ("retweet_of", &["retweet_of", "referenced_tweets.retweeted.id"]),
+    (
+        "retweet_of",
+        &["retweet_of", "referenced_tweets.retweeted.id"],
+    ),
     ("quote_of", &["quote_of", "referenced_tweets.quoted.id"]),
     ("lang", &["lang", "language"]),
-    ("likes", &["likes", "like_count", "favorite_count", "public_metrics.like_count"]),
-    ("retweets", &["retweets", "retweet_count", "public_metrics.retweet_count"]),
-    ("replies", &["replies", "reply_count", "public_metrics.reply_count"]),
-    ("quotes", &["quotes", "quote_count", "public_metrics.quote_count"]),
+    (
+        "likes",
+        &[
+            "likes",
+            "like_count",
+            "favorite_count",
+            "public_metrics.like_count",
+        ],
+    ),
+    (
+        "retweets",
+        &["retweets", "retweet_count", "public_metrics.retweet_count"],
+    ),
+    (
+        "replies",
+        &["replies", "reply_count", "public_metrics.reply_count"],
+    ),
+    (
+        "quotes",
+        &["quotes", "quote_count", "public_metrics.quote_count"],
+    ),
 ];
 
 /// Column positions for each field of a delimited file.
@@ -38,7 +93,11 @@ impl ColumnMap {
     /// Resolves a user mapping (`field=column,...`, may be empty) against a header; fields the
     /// user did not map are found by their usual names. Errors name the unknown field or column.
     pub fn resolve(spec: &str, header: &csv::StringRecord) -> Result<Self, String> {
-        let position = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let position = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
         let mut columns = HashMap::new();
         for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (field, column) = pair
@@ -50,7 +109,11 @@ impl ColumnMap {
                 .find(|f| *f == field.trim())
                 .ok_or_else(|| {
                     let known: Vec<_> = FIELDS.iter().map(|(f, _)| *f).collect();
-                    format!("--columns: unknown field {:?} (known: {})", field.trim(), known.join(", "))
+                    format!(
+                        "--columns: unknown field {:?} (known: {})",
+                        field.trim(),
+                        known.join(", ")
+                    )
                 })?;
             let at = position(column.trim())
                 .ok_or_else(|| format!("--columns: no column {:?} in the header", column.trim()))?;
@@ -82,7 +145,11 @@ impl ColumnMap {
     }
 }
 
-fn id_field(map: &ColumnMap, record: &csv::StringRecord, field: &str) -> Result<Option<u64>, String> {
+fn id_field(
+    map: &ColumnMap,
+    record: &csv::StringRecord,
+    field: &str,
+) -> Result<Option<u64>, String> {
     match map.get(record, field) {
         None => Ok(None),
         Some(v) => parse_id(v)
@@ -92,7 +159,10 @@ fn id_field(map: &ColumnMap, record: &csv::StringRecord, field: &str) -> Result<
 }
 
 fn count_field(map: &ColumnMap, record: &csv::StringRecord, field: &str) -> Option<u64> {
-    map.get(record, field).and_then(|v| v.parse::<f64>().ok()).filter(|v| *v >= 0.0).map(|v| v as u64)
+    map.get(record, field)
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v >= 0.0)
+        .map(|v| v as u64)
 }
 
 /// One row of a user-mapped delimited file.
@@ -101,7 +171,9 @@ pub(crate) fn delimited_post(map: &ColumnMap, record: &csv::StringRecord) -> Res
     let mut post = Post {
         id,
         text: map.get(record, "text").unwrap_or("").to_string(),
-        author_handle: map.get(record, "author").map(|h| h.trim_start_matches('@').to_string()),
+        author_handle: map
+            .get(record, "author")
+            .map(|h| h.trim_start_matches('@').to_string()),
         author_id: id_field(map, record, "author_id")?,
         created_at_ms: tawasul_core::snowflake::time_ms(id),
         reply_to_post: id_field(map, record, "reply_to")?,
@@ -147,27 +219,43 @@ pub(crate) struct TwarcColumns {
 /// True when a header is twarc-csv's.
 pub(crate) fn is_twarc_header(header: &csv::StringRecord) -> bool {
     let has = |name: &str| header.iter().any(|h| h == name);
-    has("id") && has("conversation_id") && has("referenced_tweets.replied_to.id") && has("author_id")
+    has("id")
+        && has("conversation_id")
+        && has("referenced_tweets.replied_to.id")
+        && has("author_id")
 }
 
 impl TwarcColumns {
     pub(crate) fn new(header: &csv::StringRecord) -> Self {
-        TwarcColumns { at: header.iter().enumerate().map(|(i, h)| (h.to_string(), i)).collect() }
+        TwarcColumns {
+            at: header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.to_string(), i))
+                .collect(),
+        }
     }
 
     fn get<'r>(&self, record: &'r csv::StringRecord, name: &str) -> Option<&'r str> {
-        self.at.get(name).and_then(|&i| record.get(i)).filter(|v| !v.is_empty())
+        self.at
+            .get(name)
+            .and_then(|&i| record.get(i))
+            .filter(|v| !v.is_empty())
     }
 
     fn id(&self, record: &csv::StringRecord, name: &str) -> Result<Option<u64>, String> {
         match self.get(record, name) {
             None => Ok(None),
-            Some(v) => parse_id(v).map(Some).ok_or_else(|| format!("column `{name}`: {v:?} is not an id")),
+            Some(v) => parse_id(v)
+                .map(Some)
+                .ok_or_else(|| format!("column `{name}`: {v:?} is not an id")),
         }
     }
 
     fn count(&self, record: &csv::StringRecord, name: &str) -> Option<u64> {
-        self.get(record, name).and_then(|v| v.parse::<f64>().ok()).map(|v| v as u64)
+        self.get(record, name)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v as u64)
     }
 
     fn list(&self, record: &csv::StringRecord, name: &str) -> Vec<String> {
@@ -185,9 +273,15 @@ impl TwarcColumns {
 }
 
 /// One twarc-csv row: a post and its author. Undoes twarc-csv's conversions (x-formats.md §8).
-pub(crate) fn twarc_row(cols: &TwarcColumns, record: &csv::StringRecord, out: &mut Vec<Record>) -> Result<(), String> {
+pub(crate) fn twarc_row(
+    cols: &TwarcColumns,
+    record: &csv::StringRecord,
+    out: &mut Vec<Record>,
+) -> Result<(), String> {
     let id = cols.id(record, "id")?.ok_or("column `id` is empty")?;
-    let observed_at_ms = cols.get(record, "__twarc.retrieved_at").and_then(parse_any_time_ms);
+    let observed_at_ms = cols
+        .get(record, "__twarc.retrieved_at")
+        .and_then(parse_any_time_ms);
     let author_id = cols.id(record, "author_id")?;
     let mut post = Post {
         id,
@@ -217,7 +311,10 @@ pub(crate) fn twarc_row(cols: &TwarcColumns, record: &csv::StringRecord, out: &m
         mentions: cols
             .list(record, "entities.mentions")
             .into_iter()
-            .map(|m| Mention { handle: m.trim_start_matches('@').to_string(), user_id: None })
+            .map(|m| Mention {
+                handle: m.trim_start_matches('@').to_string(),
+                user_id: None,
+            })
             .collect(),
         urls: cols.list(record, "entities.urls"),
         withheld_in: cols.list(record, "withheld.country_codes"),
@@ -235,7 +332,9 @@ pub(crate) fn twarc_row(cols: &TwarcColumns, record: &csv::StringRecord, out: &m
     };
     post.kind = if post.retweet_of.is_some() {
         PostKind::Retweet
-    } else if post.reply_to_post.is_some() || (post.reply_to_user.is_some() && post.quote_of.is_none()) {
+    } else if post.reply_to_post.is_some()
+        || (post.reply_to_user.is_some() && post.quote_of.is_none())
+    {
         PostKind::Reply
     } else if post.quote_of.is_some() {
         PostKind::Quote
@@ -250,7 +349,9 @@ pub(crate) fn twarc_row(cols: &TwarcColumns, record: &csv::StringRecord, out: &m
             followers: cols.count(record, "author.public_metrics.followers_count"),
             following: cols.count(record, "author.public_metrics.following_count"),
             post_count: cols.count(record, "author.public_metrics.tweet_count"),
-            verified: cols.get(record, "author.verified").map(|v| v.eq_ignore_ascii_case("true")),
+            verified: cols
+                .get(record, "author.verified")
+                .map(|v| v.eq_ignore_ascii_case("true")),
             observed_at_ms,
         }));
     }

@@ -10,7 +10,10 @@ pub(crate) fn fill_from_text(post: &mut Post) {
         let text = token.text(&post.text);
         match token.kind {
             TokenKind::Hashtag => post.hashtags.push(text.to_string()),
-            TokenKind::Mention => post.mentions.push(Mention { handle: text.to_string(), user_id: None }),
+            TokenKind::Mention => post.mentions.push(Mention {
+                handle: text.to_string(),
+                user_id: None,
+            }),
             TokenKind::Url => post.urls.push(text.to_string()),
             _ => {}
         }

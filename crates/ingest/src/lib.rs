@@ -63,12 +63,16 @@ pub enum IngestError {
     Stopped,
 }
 
-/// What a reader hands to its consumer. Returning `Err(())` from any method stops the reader.
+/// A consumer's request to stop reading (strict mode, or the consumer failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop;
+
+/// What a reader hands to its consumer. Returning `Err(Stop)` from any method stops the reader.
 pub trait Sink {
     /// Records from one line (or element); `unit` is its 1-based line number.
-    fn records(&mut self, file: &str, unit: u64, records: &mut Vec<Record>) -> Result<(), ()>;
+    fn records(&mut self, file: &str, unit: u64, records: &mut Vec<Record>) -> Result<(), Stop>;
     /// A line that could not be read; it is skipped if this returns `Ok`.
-    fn line_error(&mut self, error: LineError) -> Result<(), ()>;
+    fn line_error(&mut self, error: LineError) -> Result<(), Stop>;
 }
 
 /// Conversation key of a one-to-one DM thread: both directions meet on the same key.

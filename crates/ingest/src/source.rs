@@ -17,7 +17,7 @@ use tawasul_core::Record;
 use crate::delimited::{self, ColumnMap, TwarcColumns};
 use crate::v1::{self, ArchiveOwner, DmConversationArchive, DmEventV1, TweetV1};
 use crate::v2::{self, PageV2};
-use crate::{IngestError, LineError, Sink, MAX_LINE_BYTES};
+use crate::{IngestError, LineError, Sink, Stop, MAX_LINE_BYTES};
 
 /// Input formats. `Auto` looks at the content, never at the file name alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +51,16 @@ impl Format {
 
     /// Parses the CLI spelling.
     pub fn parse(name: &str) -> Option<Self> {
-        [Format::Auto, Format::XV2, Format::XV1, Format::XArchive, Format::TwarcCsv, Format::Delimited]
-            .into_iter()
-            .find(|f| f.as_str() == name)
+        [
+            Format::Auto,
+            Format::XV2,
+            Format::XV1,
+            Format::XArchive,
+            Format::TwarcCsv,
+            Format::Delimited,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
     }
 }
 
@@ -70,7 +77,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: Format::Auto, columns: String::new(), keep_raw: true }
+        ReadOptions {
+            format: Format::Auto,
+            columns: String::new(),
+            keep_raw: true,
+        }
     }
 }
 
@@ -106,7 +117,10 @@ pub fn read_path(
     sink: &mut dyn Sink,
 ) -> Result<Format, IngestError> {
     let name = path.display().to_string();
-    let io_err = |source| IngestError::Io { file: name.clone(), source };
+    let io_err = |source| IngestError::Io {
+        file: name.clone(),
+        source,
+    };
     let mut file = File::open(path).map_err(io_err)?;
     let mut magic = [0u8; 4];
     let got = read_up_to(&mut file, &mut magic).map_err(io_err)?;
@@ -119,9 +133,21 @@ pub fn read_path(
     let mut owner = sibling_archive_owner(path);
     if got >= 2 && magic[..2] == [0x1f, 0x8b] {
         let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, counted));
-        read_reader(&name, BufReader::with_capacity(BUFFER, gz), options, &mut owner, sink)
+        read_reader(
+            &name,
+            BufReader::with_capacity(BUFFER, gz),
+            options,
+            &mut owner,
+            sink,
+        )
     } else {
-        read_reader(&name, BufReader::with_capacity(BUFFER, counted), options, &mut owner, sink)
+        read_reader(
+            &name,
+            BufReader::with_capacity(BUFFER, counted),
+            options,
+            &mut owner,
+            sink,
+        )
     }
 }
 
@@ -145,19 +171,29 @@ fn sibling_archive_owner(path: &Path) -> Option<ArchiveOwner> {
     let mut owner = None;
     let mut ignore = CollectNothing;
     let file = File::open(&account).ok()?;
-    let options = ReadOptions { format: Format::XArchive, ..ReadOptions::default() };
-    read_reader(&account.display().to_string(), BufReader::new(file), &options, &mut owner, &mut ignore).ok()?;
+    let options = ReadOptions {
+        format: Format::XArchive,
+        ..ReadOptions::default()
+    };
+    read_reader(
+        &account.display().to_string(),
+        BufReader::new(file),
+        &options,
+        &mut owner,
+        &mut ignore,
+    )
+    .ok()?;
     owner
 }
 
 struct CollectNothing;
 
 impl Sink for CollectNothing {
-    fn records(&mut self, _: &str, _: u64, records: &mut Vec<Record>) -> Result<(), ()> {
+    fn records(&mut self, _: &str, _: u64, records: &mut Vec<Record>) -> Result<(), Stop> {
         records.clear();
         Ok(())
     }
-    fn line_error(&mut self, _: LineError) -> Result<(), ()> {
+    fn line_error(&mut self, _: LineError) -> Result<(), Stop> {
         Ok(())
     }
 }
@@ -169,15 +205,24 @@ fn read_zip(
     progress: &Arc<AtomicU64>,
     sink: &mut dyn Sink,
 ) -> Result<Format, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io { file: name.to_string(), source })?;
-    let mut zip = zip::ZipArchive::new(file)
-        .map_err(|e| IngestError::Format { file: name.to_string(), reason: format!("not a readable zip: {e}") })?;
+    let file = File::open(path).map_err(|source| IngestError::Io {
+        file: name.to_string(),
+        source,
+    })?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| IngestError::Format {
+        file: name.to_string(),
+        reason: format!("not a readable zip: {e}"),
+    })?;
     // account.js first: archive tweets carry no author.
     let mut entries: Vec<(u8, usize, String)> = (0..zip.len())
         .filter_map(|i| {
             let entry = zip.by_index_raw(i).ok()?;
             let entry_name = entry.name().to_string();
-            let base = entry_name.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+            let base = entry_name
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let wanted = base.ends_with(".js")
                 || base.ends_with(".jsonl")
                 || base.ends_with(".json")
@@ -203,9 +248,21 @@ fn read_zip(
         let label = format!("{name}!{entry_name}");
         let format = if base.ends_with(".gz") {
             let gz = flate2::read::MultiGzDecoder::new(entry);
-            read_reader(&label, BufReader::with_capacity(BUFFER, gz), options, &mut owner, sink)?
+            read_reader(
+                &label,
+                BufReader::with_capacity(BUFFER, gz),
+                options,
+                &mut owner,
+                sink,
+            )?
         } else {
-            read_reader(&label, BufReader::with_capacity(BUFFER, entry), options, &mut owner, sink)?
+            read_reader(
+                &label,
+                BufReader::with_capacity(BUFFER, entry),
+                options,
+                &mut owner,
+                sink,
+            )?
         };
         progress.fetch_add(compressed, Ordering::Relaxed);
         if detected == Format::Auto || format == Format::XArchive {
@@ -222,7 +279,13 @@ fn is_archive_data_file(base: &str) -> bool {
     let stem = stem.split("-part").next().unwrap_or(stem);
     matches!(
         stem,
-        "tweets" | "tweet" | "direct-messages" | "direct-message" | "direct-messages-group" | "direct-message-group" | "account"
+        "tweets"
+            | "tweet"
+            | "direct-messages"
+            | "direct-message"
+            | "direct-messages-group"
+            | "direct-message-group"
+            | "account"
     )
 }
 
@@ -237,16 +300,25 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"{") {
         let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
         let has = |needle: &[u8]| memchr::memmem::find(line, needle).is_some();
-        let v1 = has(b"\"id_str\"") || has(b"\"full_text\"") || has(b"\"message_create\"") || has(b"\"tweet_create_events\"");
-        return Some(if v1 && !has(b"\"data\"") { Format::XV1 } else { Format::XV2 });
+        let v1 = has(b"\"id_str\"")
+            || has(b"\"full_text\"")
+            || has(b"\"message_create\"")
+            || has(b"\"tweet_create_events\"");
+        return Some(if v1 && !has(b"\"data\"") {
+            Format::XV1
+        } else {
+            Format::XV2
+        });
     }
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     let has = |needle: &[u8]| memchr::memmem::find(line, needle).is_some();
-    Some(if has(b"referenced_tweets.replied_to.id") && has(b"conversation_id") {
-        Format::TwarcCsv
-    } else {
-        Format::Delimited
-    })
+    Some(
+        if has(b"referenced_tweets.replied_to.id") && has(b"conversation_id") {
+            Format::TwarcCsv
+        } else {
+            Format::Delimited
+        },
+    )
 }
 
 /// Reads decompressed content. `owner` carries an archive's account from `account.js` to the
@@ -258,7 +330,10 @@ pub fn read_reader<R: BufRead>(
     owner: &mut Option<ArchiveOwner>,
     sink: &mut dyn Sink,
 ) -> Result<Format, IngestError> {
-    let io_err = |source| IngestError::Io { file: name.to_string(), source };
+    let io_err = |source| IngestError::Io {
+        file: name.to_string(),
+        source,
+    };
     let head = reader.fill_buf().map_err(io_err)?;
     let Some(found) = detect(head) else {
         return Ok(options.format); // empty input: valid, yields nothing
@@ -268,11 +343,17 @@ pub fn read_reader<R: BufRead>(
         Format::Auto => found,
         Format::XV2 | Format::XV1 if json_lines => options.format,
         Format::XArchive if found == Format::XArchive => found,
-        Format::TwarcCsv | Format::Delimited if !json_lines && found != Format::XArchive => options.format,
+        Format::TwarcCsv | Format::Delimited if !json_lines && found != Format::XArchive => {
+            options.format
+        }
         asked => {
             return Err(IngestError::Format {
                 file: name.to_string(),
-                reason: format!("asked for {} but the content looks like {}", asked.as_str(), found.as_str()),
+                reason: format!(
+                    "asked for {} but the content looks like {}",
+                    asked.as_str(),
+                    found.as_str()
+                ),
             })
         }
     };
@@ -323,13 +404,27 @@ fn next_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<Line> 
         let used = done.unwrap_or(chunk.len());
         reader.consume(used);
         if done.is_some() {
-            return Ok(if seen > MAX_LINE_BYTES { Line::TooLong(seen) } else { Line::Ok });
+            return Ok(if seen > MAX_LINE_BYTES {
+                Line::TooLong(seen)
+            } else {
+                Line::Ok
+            });
         }
     }
 }
 
-fn line_error(sink: &mut dyn Sink, file: &str, line: u64, reason: String) -> Result<(), IngestError> {
-    sink.line_error(LineError { file: file.to_string(), line, reason }).map_err(|_| IngestError::Stopped)
+fn line_error(
+    sink: &mut dyn Sink,
+    file: &str,
+    line: u64,
+    reason: String,
+) -> Result<(), IngestError> {
+    sink.line_error(LineError {
+        file: file.to_string(),
+        line,
+        reason,
+    })
+    .map_err(|_| IngestError::Stopped)
 }
 
 fn read_json_lines<R: BufRead>(
@@ -343,12 +438,20 @@ fn read_json_lines<R: BufRead>(
     let mut records = Vec::with_capacity(256);
     let mut number = 0u64;
     loop {
-        let state = next_line(&mut reader, &mut buf).map_err(|source| IngestError::Io { file: name.to_string(), source })?;
+        let state = next_line(&mut reader, &mut buf).map_err(|source| IngestError::Io {
+            file: name.to_string(),
+            source,
+        })?;
         number += 1;
         match state {
             Line::Eof => return Ok(()),
             Line::TooLong(len) => {
-                line_error(sink, name, number, format!("line of {len} bytes is longer than the {MAX_LINE_BYTES}-byte limit"))?;
+                line_error(
+                    sink,
+                    name,
+                    number,
+                    format!("line of {len} bytes is longer than the {MAX_LINE_BYTES}-byte limit"),
+                )?;
                 continue;
             }
             Line::Ok => {}
@@ -356,7 +459,12 @@ fn read_json_lines<R: BufRead>(
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t.trim(),
             Err(e) => {
-                line_error(sink, name, number, format!("not UTF-8 (byte {})", e.valid_up_to()))?;
+                line_error(
+                    sink,
+                    name,
+                    number,
+                    format!("not UTF-8 (byte {})", e.valid_up_to()),
+                )?;
                 continue;
             }
         };
@@ -364,7 +472,9 @@ fn read_json_lines<R: BufRead>(
             continue;
         }
         match json_line(text, options.keep_raw, format, &mut records) {
-            Ok(()) => sink.records(name, number, &mut records).map_err(|_| IngestError::Stopped)?,
+            Ok(()) => sink
+                .records(name, number, &mut records)
+                .map_err(|_| IngestError::Stopped)?,
             Err(reason) => {
                 records.clear();
                 line_error(sink, name, number, reason)?;
@@ -374,7 +484,12 @@ fn read_json_lines<R: BufRead>(
 }
 
 /// Dispatches one JSON object (a line, or an element of a JSON array) on its shape.
-fn json_line(text: &str, keep_raw: bool, format: Format, out: &mut Vec<Record>) -> Result<(), String> {
+fn json_line(
+    text: &str,
+    keep_raw: bool,
+    format: Format,
+    out: &mut Vec<Record>,
+) -> Result<(), String> {
     let page: PageV2 = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let is_v1 = page.id_str.is_some() || page.full_text.is_some() || page.user.is_some();
     let v1_events = page.event.or(page.events).or(page.direct_message_events);
@@ -386,9 +501,11 @@ fn json_line(text: &str, keep_raw: bool, format: Format, out: &mut Vec<Record>) 
         return Ok(());
     }
     if let Some(tweets) = page.tweet_create_events {
-        let list: Vec<&RawValue> = serde_json::from_str(tweets.get()).map_err(|e| format!("tweet_create_events: {e}"))?;
+        let list: Vec<&RawValue> =
+            serde_json::from_str(tweets.get()).map_err(|e| format!("tweet_create_events: {e}"))?;
         for raw in list {
-            let tweet: TweetV1 = serde_json::from_str(raw.get()).map_err(|e| format!("tweet_create_events: {e}"))?;
+            let tweet: TweetV1 =
+                serde_json::from_str(raw.get()).map_err(|e| format!("tweet_create_events: {e}"))?;
             v1::push_tweet(&tweet, raw.get(), None, keep_raw, out)?;
         }
         if let Some(events) = v1_events {
@@ -401,7 +518,9 @@ fn json_line(text: &str, keep_raw: bool, format: Format, out: &mut Vec<Record>) 
     }
     if page.message_create.is_some() {
         let event: DmEventV1 = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        out.push(Record::DirectMessage(v1::dm_from_v1(&event, text, keep_raw)?));
+        out.push(Record::DirectMessage(v1::dm_from_v1(
+            &event, text, keep_raw,
+        )?));
         return Ok(());
     }
     if is_v1 {
@@ -411,7 +530,11 @@ fn json_line(text: &str, keep_raw: bool, format: Format, out: &mut Vec<Record>) 
         let tweet: TweetV1 = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return v1::push_tweet(&tweet, text, None, keep_raw, out);
     }
-    if page.text.is_some() || page.edit_history_tweet_ids.is_some() || page.author_id.is_some() || page.event_type.is_some() {
+    if page.text.is_some()
+        || page.edit_history_tweet_ids.is_some()
+        || page.author_id.is_some()
+        || page.event_type.is_some()
+    {
         if format == Format::XV1 {
             return Err("an X API v2 tweet in a file read as x-v1".to_string());
         }
@@ -429,9 +552,14 @@ fn push_v1_events(events: &RawValue, keep_raw: bool, out: &mut Vec<Record>) -> R
         vec![events]
     };
     for raw in list {
-        let event: DmEventV1 = serde_json::from_str(raw.get()).map_err(|e| format!("DM event: {e}"))?;
+        let event: DmEventV1 =
+            serde_json::from_str(raw.get()).map_err(|e| format!("DM event: {e}"))?;
         if event.message_create_present() {
-            out.push(Record::DirectMessage(v1::dm_from_v1(&event, raw.get(), keep_raw)?));
+            out.push(Record::DirectMessage(v1::dm_from_v1(
+                &event,
+                raw.get(),
+                keep_raw,
+            )?));
         }
     }
     Ok(())
@@ -481,7 +609,10 @@ fn read_json_array<R: BufRead>(
     owner: &mut Option<ArchiveOwner>,
     sink: &mut dyn Sink,
 ) -> Result<(), IngestError> {
-    let io_err = |source| IngestError::Io { file: name.to_string(), source };
+    let io_err = |source| IngestError::Io {
+        file: name.to_string(),
+        source,
+    };
     let line = Rc::new(Cell::new(1u64));
     // Skip the JavaScript assignment up to `=`, never evaluating it.
     let head = reader.fill_buf().map_err(io_err)?;
@@ -493,7 +624,11 @@ fn read_json_array<R: BufRead>(
     // serde_json counts lines from where it starts, after the prefix.
     let base_line = line.get();
     let since_mark = Rc::new(Cell::new(0usize));
-    let tracked = Tracked { inner: reader, line: line.clone(), since_mark: since_mark.clone() };
+    let tracked = Tracked {
+        inner: reader,
+        line: line.clone(),
+        since_mark: since_mark.clone(),
+    };
     let mut de = serde_json::Deserializer::from_reader(tracked);
     let mut state = ArrayState {
         name,
@@ -552,14 +687,22 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
             let outcome = archive_element(raw.get(), state);
             match outcome {
                 Ok(()) => {
-                    if state.sink.records(state.name, start_line, &mut state.records).is_err() {
+                    if state
+                        .sink
+                        .records(state.name, start_line, &mut state.records)
+                        .is_err()
+                    {
                         state.stopped = true;
                         return Err(serde::de::Error::custom("stopped"));
                     }
                 }
                 Err(reason) => {
                     state.records.clear();
-                    let error = LineError { file: state.name.to_string(), line: start_line, reason };
+                    let error = LineError {
+                        file: state.name.to_string(),
+                        line: start_line,
+                        reason,
+                    };
                     if state.sink.line_error(error).is_err() {
                         state.stopped = true;
                         return Err(serde::de::Error::custom("stopped"));
@@ -580,11 +723,19 @@ impl<'de> DeserializeSeed<'de> for RawSeed {
 }
 
 fn archive_element(text: &str, state: &mut ArrayState) -> Result<(), String> {
-    let element: ArchiveElement = serde_json::from_str(text).map_err(|e| format!("invalid element: {e}"))?;
+    let element: ArchiveElement =
+        serde_json::from_str(text).map_err(|e| format!("invalid element: {e}"))?;
     let keep_raw = state.options.keep_raw;
     if let Some(tweet) = element.tweet {
-        let parsed: TweetV1 = serde_json::from_str(tweet.get()).map_err(|e| format!("tweet: {e}"))?;
-        return v1::push_tweet(&parsed, tweet.get(), state.owner.as_ref(), keep_raw, &mut state.records);
+        let parsed: TweetV1 =
+            serde_json::from_str(tweet.get()).map_err(|e| format!("tweet: {e}"))?;
+        return v1::push_tweet(
+            &parsed,
+            tweet.get(),
+            state.owner.as_ref(),
+            keep_raw,
+            &mut state.records,
+        );
     }
     if let Some(conversation) = &element.dm_conversation {
         v1::push_archive_dms(conversation, &mut state.records)?;
@@ -613,7 +764,10 @@ fn read_csv<R: BufRead>(
     format: Format,
     sink: &mut dyn Sink,
 ) -> Result<(), IngestError> {
-    let head = reader.fill_buf().map_err(|source| IngestError::Io { file: name.to_string(), source })?;
+    let head = reader.fill_buf().map_err(|source| IngestError::Io {
+        file: name.to_string(),
+        source,
+    })?;
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     // Tab-separated files in the wild (and in shared/data) do not quote: a `"` is text.
     let tabs = memchr::memchr(b'\t', first_line).is_some();
@@ -625,9 +779,15 @@ fn read_csv<R: BufRead>(
         .from_reader(reader);
     let header = csv
         .headers()
-        .map_err(|e| IngestError::Format { file: name.to_string(), reason: format!("header: {e}") })?
+        .map_err(|e| IngestError::Format {
+            file: name.to_string(),
+            reason: format!("header: {e}"),
+        })?
         .clone();
-    let format_err = |reason: String| IngestError::Format { file: name.to_string(), reason };
+    let format_err = |reason: String| IngestError::Format {
+        file: name.to_string(),
+        reason,
+    };
     enum Mapping {
         Twarc(TwarcColumns),
         Columns(ColumnMap),
@@ -650,7 +810,9 @@ fn read_csv<R: BufRead>(
             Err(e) => {
                 let at = e.position().map(|p| p.line()).unwrap_or(line);
                 let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => {
                         format!("{len} fields where the header has {expected_len}")
                     }
                     csv::ErrorKind::Utf8 { .. } => "not UTF-8".to_string(),
@@ -663,10 +825,14 @@ fn read_csv<R: BufRead>(
         let at = record.position().map(|p| p.line()).unwrap_or(line);
         let result = match &mapping {
             Mapping::Twarc(cols) => delimited::twarc_row(cols, &record, &mut records),
-            Mapping::Columns(map) => delimited::delimited_post(map, &record).map(|p| records.push(Record::Post(p))),
+            Mapping::Columns(map) => {
+                delimited::delimited_post(map, &record).map(|p| records.push(Record::Post(p)))
+            }
         };
         match result {
-            Ok(()) => sink.records(name, at, &mut records).map_err(|_| IngestError::Stopped)?,
+            Ok(()) => sink
+                .records(name, at, &mut records)
+                .map_err(|_| IngestError::Stopped)?,
             Err(reason) => {
                 records.clear();
                 line_error(sink, name, at, reason)?;

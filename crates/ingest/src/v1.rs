@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use tawasul_core::{AccountInfo, DirectMessage, Media, Mention, Metrics, Post, PostKind, Record};
 
-use crate::value::{opt_bool, opt_count, opt_id, id_list, parse_rfc3339_ms, parse_v1_date_ms, unescape_html};
+use crate::value::{
+    id_list, opt_bool, opt_count, opt_id, parse_rfc3339_ms, parse_v1_date_ms, unescape_html,
+};
 
 type Text<'a> = Cow<'a, str>;
 
@@ -231,7 +233,9 @@ pub(crate) fn push_tweet(
     }
     let mut post = Post {
         id,
-        author_id: author.and_then(|u| u.id_str.or(u.id)).or(owner.and_then(|o| o.id)),
+        author_id: author
+            .and_then(|u| u.id_str.or(u.id))
+            .or(owner.and_then(|o| o.id)),
         author_handle: author
             .and_then(|u| u.screen_name.as_ref().map(|s| s.to_string()))
             .or_else(|| owner.and_then(|o| o.handle.clone())),
@@ -243,7 +247,11 @@ pub(crate) fn push_tweet(
         quote_of: tweet
             .quoted_status_id_str
             .or_else(|| tweet.quoted_status.as_ref().and_then(|q| q.post_id())),
-        withheld_in: tweet.withheld_in_countries.iter().map(|c| c.to_string()).collect(),
+        withheld_in: tweet
+            .withheld_in_countries
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
         observed_at_ms,
         complete: true,
         raw: keep_raw.then(|| raw.to_string()),
@@ -269,7 +277,10 @@ pub(crate) fn push_tweet(
         post.mentions = e
             .user_mentions
             .iter()
-            .map(|m| Mention { handle: m.screen_name.to_string(), user_id: m.id_str })
+            .map(|m| Mention {
+                handle: m.screen_name.to_string(),
+                user_id: m.id_str,
+            })
             .collect();
         post.urls = e
             .urls
@@ -303,15 +314,24 @@ pub(crate) fn push_tweet(
         .edit_info
         .as_ref()
         .and_then(|e| {
-            e.initial
+            e.initial.as_ref().or(e
+                .edit
                 .as_ref()
-                .or(e.edit.as_ref().and_then(|l| l.edit_control_initial.as_ref()))
+                .and_then(|l| l.edit_control_initial.as_ref()))
         })
         .map(|i| i.edit_tweet_ids.clone())
-        .or_else(|| tweet.edit_history.as_ref().map(|h| h.edit_tweet_ids.clone()))
+        .or_else(|| {
+            tweet
+                .edit_history
+                .as_ref()
+                .map(|h| h.edit_tweet_ids.clone())
+        })
         .unwrap_or_default();
     out.push(Record::Post(post));
-    for embedded in [&tweet.retweeted_status, &tweet.quoted_status].into_iter().flatten() {
+    for embedded in [&tweet.retweeted_status, &tweet.quoted_status]
+        .into_iter()
+        .flatten()
+    {
         if embedded.post_id().is_some() {
             push_tweet(embedded, "", None, false, out)?;
         }
@@ -377,7 +397,11 @@ impl DmEventV1<'_> {
     }
 }
 
-pub(crate) fn dm_from_v1(event: &DmEventV1, raw: &str, keep_raw: bool) -> Result<DirectMessage, String> {
+pub(crate) fn dm_from_v1(
+    event: &DmEventV1,
+    raw: &str,
+    keep_raw: bool,
+) -> Result<DirectMessage, String> {
     let id = event.id.ok_or("a DM event without an id")?;
     let create = event.message_create.as_ref();
     let sender_id = create.and_then(|c| c.sender_id);
@@ -387,9 +411,17 @@ pub(crate) fn dm_from_v1(event: &DmEventV1, raw: &str, keep_raw: bool) -> Result
         conversation_key: crate::pair_key(sender_id, recipient_id),
         sender_id,
         recipient_id,
-        created_at_ms: event.created_timestamp.map(|t| t as i64).or_else(|| tawasul_core::snowflake::time_ms(id)),
-        text: unescape_html(create.map(|c| c.message_data.text.as_ref()).unwrap_or("")).into_owned(),
-        event_type: event.kind.as_deref().unwrap_or("message_create").to_string(),
+        created_at_ms: event
+            .created_timestamp
+            .map(|t| t as i64)
+            .or_else(|| tawasul_core::snowflake::time_ms(id)),
+        text: unescape_html(create.map(|c| c.message_data.text.as_ref()).unwrap_or(""))
+            .into_owned(),
+        event_type: event
+            .kind
+            .as_deref()
+            .unwrap_or("message_create")
+            .to_string(),
         raw: keep_raw.then(|| raw.to_string()),
     })
 }
@@ -426,11 +458,16 @@ struct ArchiveMessageCreate<'a> {
     created_at: Option<Text<'a>>,
 }
 
-pub(crate) fn push_archive_dms(conv: &DmConversationArchive, out: &mut Vec<Record>) -> Result<usize, String> {
+pub(crate) fn push_archive_dms(
+    conv: &DmConversationArchive,
+    out: &mut Vec<Record>,
+) -> Result<usize, String> {
     let mut n = 0;
     for message in &conv.messages {
         // Joins, leaves and renames are kept out: the inbox wants what people wrote.
-        let Some(m) = &message.message_create else { continue };
+        let Some(m) = &message.message_create else {
+            continue;
+        };
         let id = m.id.ok_or("a messageCreate without an id")?;
         out.push(Record::DirectMessage(DirectMessage {
             id,
@@ -469,7 +506,10 @@ pub(crate) struct ArchiveAccount<'a> {
 
 impl ArchiveAccount<'_> {
     pub(crate) fn owner(&self) -> ArchiveOwner {
-        ArchiveOwner { id: self.account_id, handle: self.username.as_ref().map(|s| s.to_string()) }
+        ArchiveOwner {
+            id: self.account_id,
+            handle: self.username.as_ref().map(|s| s.to_string()),
+        }
     }
 
     pub(crate) fn account(&self) -> Option<AccountInfo> {

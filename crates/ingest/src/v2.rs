@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tawasul_core::{AccountInfo, DirectMessage, Media, Mention, Metrics, Post, PostKind, Record};
 
-use crate::value::{opt_bool, opt_count, opt_id, id_list, parse_rfc3339_ms, unescape_html};
+use crate::value::{id_list, opt_bool, opt_count, opt_id, parse_rfc3339_ms, unescape_html};
 
 type Text<'a> = Cow<'a, str>;
 
@@ -187,7 +187,11 @@ impl MediaV2<'_> {
         Media {
             key: self.media_key.to_string(),
             kind: self.kind.to_string(),
-            url: self.url.as_ref().or(self.preview_image_url.as_ref()).map(|u| u.to_string()),
+            url: self
+                .url
+                .as_ref()
+                .or(self.preview_image_url.as_ref())
+                .map(|u| u.to_string()),
         }
     }
 }
@@ -278,8 +282,15 @@ pub(crate) fn read_page<'a>(
         included.push((*raw, item));
     }
     let ctx = PageContext {
-        originals: included.iter().filter_map(|(_, item)| Some((item.id?, item))).collect(),
-        media: includes.media.iter().map(|m| (m.media_key.as_ref(), m)).collect(),
+        originals: included
+            .iter()
+            .filter_map(|(_, item)| Some((item.id?, item)))
+            .collect(),
+        media: includes
+            .media
+            .iter()
+            .map(|m| (m.media_key.as_ref(), m))
+            .collect(),
         handles: includes
             .users
             .iter()
@@ -320,7 +331,10 @@ pub(crate) fn read_flat(raw: &str, keep_raw: bool, out: &mut Vec<Record>) -> Res
         handles: HashMap::new(),
         observed_at_ms: None,
     };
-    for author in std::iter::once(&item.author).chain(inline_refs().map(|r| &r.author)).flatten() {
+    for author in std::iter::once(&item.author)
+        .chain(inline_refs().map(|r| &r.author))
+        .flatten()
+    {
         if let Some(account) = account_from(author, None) {
             out.push(Record::Account(account));
         }
@@ -403,7 +417,9 @@ fn push_item(
     }
     post.kind = if post.retweet_of.is_some() {
         PostKind::Retweet
-    } else if post.reply_to_post.is_some() || post.reply_to_user.is_some() && post.quote_of.is_none() {
+    } else if post.reply_to_post.is_some()
+        || post.reply_to_user.is_some() && post.quote_of.is_none()
+    {
         PostKind::Reply
     } else if post.quote_of.is_some() {
         PostKind::Quote
@@ -416,32 +432,52 @@ fn push_item(
         .and_then(|o| ctx.originals.get(&o).copied())
         .unwrap_or(item);
     let note = source.note_tweet.as_ref();
-    let text = note.and_then(|n| n.text.as_deref()).or(source.text.as_deref()).unwrap_or("");
+    let text = note
+        .and_then(|n| n.text.as_deref())
+        .or(source.text.as_deref())
+        .unwrap_or("");
     post.text = unescape_html(text).into_owned();
-    let entities = note.and_then(|n| n.entities.as_ref()).or(source.entities.as_ref());
+    let entities = note
+        .and_then(|n| n.entities.as_ref())
+        .or(source.entities.as_ref());
     if let Some(e) = entities {
         post.hashtags = e.hashtags.iter().map(|h| h.tag.to_string()).collect();
         post.mentions = e
             .mentions
             .iter()
-            .map(|m| Mention { handle: m.username.to_string(), user_id: m.id })
+            .map(|m| Mention {
+                handle: m.username.to_string(),
+                user_id: m.id,
+            })
             .collect();
         post.urls = e
             .urls
             .iter()
             .filter(|u| u.media_key.is_none())
-            .filter_map(|u| u.unwound_url.as_ref().or(u.expanded_url.as_ref()).or(u.url.as_ref()))
+            .filter_map(|u| {
+                u.unwound_url
+                    .as_ref()
+                    .or(u.expanded_url.as_ref())
+                    .or(u.url.as_ref())
+            })
             .map(|u| u.to_string())
             .collect();
     }
-    post.metrics = source.public_metrics.map(|m| m.post_metrics()).unwrap_or_default();
+    post.metrics = source
+        .public_metrics
+        .map(|m| m.post_metrics())
+        .unwrap_or_default();
     if let Some(att) = &item.attachments {
         post.media.extend(att.media.iter().map(MediaV2::to_media));
         for key in &att.media_keys {
             if let Some(m) = ctx.media.get(key.as_ref()) {
                 post.media.push(m.to_media());
             } else if att.media.is_empty() {
-                post.media.push(Media { key: key.to_string(), kind: String::new(), url: None });
+                post.media.push(Media {
+                    key: key.to_string(),
+                    kind: String::new(),
+                    url: None,
+                });
             }
         }
     }
@@ -451,7 +487,12 @@ fn push_item(
 
 fn dm_from(item: &ItemV2, raw: &str, keep_raw: bool) -> Result<DirectMessage, String> {
     let id = item.id.ok_or("a DM event without an id")?;
-    let others: Vec<u64> = item.participant_ids.iter().copied().filter(|&p| Some(p) != item.sender_id).collect();
+    let others: Vec<u64> = item
+        .participant_ids
+        .iter()
+        .copied()
+        .filter(|&p| Some(p) != item.sender_id)
+        .collect();
     let conversation_key = match &item.dm_conversation_id {
         Some(key) => key.to_string(),
         None => crate::pair_key(item.sender_id, others.first().copied()),
@@ -467,7 +508,11 @@ fn dm_from(item: &ItemV2, raw: &str, keep_raw: bool) -> Result<DirectMessage, St
             .and_then(parse_rfc3339_ms)
             .or_else(|| tawasul_core::snowflake::time_ms(id)),
         text: unescape_html(item.text.as_deref().unwrap_or("")).into_owned(),
-        event_type: item.event_type.as_deref().unwrap_or("MessageCreate").to_string(),
+        event_type: item
+            .event_type
+            .as_deref()
+            .unwrap_or("MessageCreate")
+            .to_string(),
         raw: keep_raw.then(|| raw.to_string()),
     })
 }

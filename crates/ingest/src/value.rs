@@ -166,7 +166,11 @@ fn digits(text: &str) -> Option<u32> {
         .flatten()
 }
 
-fn to_ms(year: i64, month: u32, day: u32, h: u32, mi: u32, s: u32, ms: i64, offset_min: i64) -> Option<i64> {
+fn to_ms(
+    (year, month, day): (i64, u32, u32),
+    (h, mi, s, ms): (u32, u32, u32, i64),
+    offset_min: i64,
+) -> Option<i64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -198,7 +202,10 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let mut tail = &rest[9..];
     let mut ms = 0i64;
     if let Some(frac) = tail.strip_prefix('.') {
-        let end = frac.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(frac.len());
+        let end = frac
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(frac.len());
         let f = &frac[..end];
         for (i, b) in f.bytes().take(3).enumerate() {
             ms += (b - b'0') as i64 * [100, 10, 1][i];
@@ -222,7 +229,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
             sign * (oh * 60 + om)
         }
     };
-    to_ms(year, month, day, h, mi, s, ms, offset)
+    to_ms((year, month, day), (h, mi, s, ms), offset)
 }
 
 /// Parses the v1.1/archive spelling `Fri Mar 31 13:36:51 +0000 2017` into Unix milliseconds.
@@ -256,7 +263,7 @@ pub fn parse_v1_date_ms(text: &str) -> Option<i64> {
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let offset = sign * (digits(&zone[1..3])? as i64 * 60 + digits(&zone[3..5])? as i64);
     let year = digits(fields.next()?)? as i64;
-    to_ms(year, month, day, h, mi, s, 0, offset)
+    to_ms((year, month, day), (h, mi, s, 0), offset)
 }
 
 /// Any timestamp spelling tawasul meets: RFC 3339, v1.1, or epoch milliseconds.
@@ -311,8 +318,14 @@ mod tests {
             id: Option<u64>,
         }
         let id = |json: &str| serde_json::from_str::<T>(json).unwrap().id;
-        assert_eq!(id(r#"{"id":"847804888365117440"}"#), Some(847_804_888_365_117_440));
-        assert_eq!(id(r#"{"id":847804888365117440}"#), Some(847_804_888_365_117_440));
+        assert_eq!(
+            id(r#"{"id":"847804888365117440"}"#),
+            Some(847_804_888_365_117_440)
+        );
+        assert_eq!(
+            id(r#"{"id":847804888365117440}"#),
+            Some(847_804_888_365_117_440)
+        );
         assert_eq!(id(r#"{"id":"-1"}"#), None);
         assert_eq!(id(r#"{"id":8.478048883651174e17}"#), None);
         assert_eq!(id(r#"{"id":null}"#), None);
@@ -321,12 +334,30 @@ mod tests {
 
     #[test]
     fn times_in_every_spelling() {
-        assert_eq!(parse_v1_date_ms("Fri Mar 31 13:36:51 +0000 2017"), Some(1_490_967_411_000));
-        assert_eq!(parse_rfc3339_ms("2017-03-31T13:36:51.000Z"), Some(1_490_967_411_000));
-        assert_eq!(parse_rfc3339_ms("2025-01-25T21:42:05.068Z"), Some(1_737_841_325_068));
-        assert_eq!(parse_rfc3339_ms("2021-05-19T15:26:17+00:00"), Some(1_621_437_977_000));
-        assert_eq!(parse_rfc3339_ms("2021-05-19T17:26:17+02:00"), Some(1_621_437_977_000));
-        assert_eq!(parse_rfc3339_ms("2020-09-27T07:17:28.891000Z"), Some(1_601_191_048_891));
+        assert_eq!(
+            parse_v1_date_ms("Fri Mar 31 13:36:51 +0000 2017"),
+            Some(1_490_967_411_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2017-03-31T13:36:51.000Z"),
+            Some(1_490_967_411_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2025-01-25T21:42:05.068Z"),
+            Some(1_737_841_325_068)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2021-05-19T15:26:17+00:00"),
+            Some(1_621_437_977_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2021-05-19T17:26:17+02:00"),
+            Some(1_621_437_977_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2020-09-27T07:17:28.891000Z"),
+            Some(1_601_191_048_891)
+        );
         assert_eq!(parse_any_time_ms("1490967411496"), Some(1_490_967_411_496));
         assert_eq!(parse_any_time_ms("2017-13-31T00:00:00Z"), None);
         assert_eq!(parse_any_time_ms("yesterday"), None);
@@ -335,7 +366,10 @@ mod tests {
 
     #[test]
     fn html_entities_decoded_once() {
-        assert_eq!(unescape_html("Hello World &amp; good wishes."), "Hello World & good wishes.");
+        assert_eq!(
+            unescape_html("Hello World &amp; good wishes."),
+            "Hello World & good wishes."
+        );
         assert_eq!(unescape_html("a &amp;lt; b &gt; c & d"), "a &lt; b > c & d");
         assert!(matches!(unescape_html("لا شيء"), Cow::Borrowed(_)));
     }

@@ -86,13 +86,22 @@ pub struct ImportRecord {
 /// The storage contract every backend meets (SQLite now, PostgreSQL for scale-out).
 pub trait Store {
     /// Writes records in one transaction: all of them or none.
-    fn write_batch(&self, records: &[Record]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn write_batch(
+        &self,
+        records: &[Record],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Recomputes reply trees and conversations after writes; idempotent.
     fn thread_conversations(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces the registry of bodies and accounts.
-    fn save_registry(&self, registry: &Registry) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn save_registry(
+        &self,
+        registry: &Registry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Appends to the import log.
-    fn log_import(&self, import: &ImportRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn log_import(
+        &self,
+        import: &ImportRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Counts.
     fn stats(&self) -> impl Future<Output = Result<Stats, StoreError>> + Send;
 }

@@ -27,10 +27,34 @@ pub struct SqliteStore {
 }
 
 const POST_COLUMNS: [&str; 28] = [
-    "id", "author_id", "author_handle", "created_at", "kind", "text", "lang", "conversation_id",
-    "reply_to_post", "reply_to_user", "retweet_of", "quote_of", "reply_settings", "edit_history",
-    "hashtags", "mentions", "urls", "media", "withheld_in", "likes", "retweets", "replies",
-    "quotes", "impressions", "bookmarks", "metrics_at", "complete", "thread_root",
+    "id",
+    "author_id",
+    "author_handle",
+    "created_at",
+    "kind",
+    "text",
+    "lang",
+    "conversation_id",
+    "reply_to_post",
+    "reply_to_user",
+    "retweet_of",
+    "quote_of",
+    "reply_settings",
+    "edit_history",
+    "hashtags",
+    "mentions",
+    "urls",
+    "media",
+    "withheld_in",
+    "likes",
+    "retweets",
+    "replies",
+    "quotes",
+    "impressions",
+    "bookmarks",
+    "metrics_at",
+    "complete",
+    "thread_root",
 ];
 
 /// A complete record beats a low-fidelity copy; between equals, the later observation wins and
@@ -97,13 +121,19 @@ fn json_list<T, F: Fn(&T) -> serde_json::Value>(items: &[T], f: F) -> Option<Str
 impl PostColumns {
     fn of(post: &Post) -> Self {
         PostColumns {
-            edit_history: json_list(&post.edit_history, |id| serde_json::Value::from(id.to_string())),
-            hashtags: json_list(&post.hashtags, |h| serde_json::Value::from(h.as_str())),
-            mentions: json_list(&post.mentions, |m| {
-                serde_json::json!({"handle": m.handle, "id": m.user_id.map(|i| i.to_string())})
+            edit_history: json_list(&post.edit_history, |id| {
+                serde_json::Value::from(id.to_string())
             }),
+            hashtags: json_list(&post.hashtags, |h| serde_json::Value::from(h.as_str())),
+            mentions: json_list(
+                &post.mentions,
+                |m| serde_json::json!({"handle": m.handle, "id": m.user_id.map(|i| i.to_string())}),
+            ),
             urls: json_list(&post.urls, |u| serde_json::Value::from(u.as_str())),
-            media: json_list(&post.media, |m| serde_json::json!({"key": m.key, "kind": m.kind, "url": m.url})),
+            media: json_list(
+                &post.media,
+                |m| serde_json::json!({"key": m.key, "kind": m.kind, "url": m.url}),
+            ),
             withheld_in: (!post.withheld_in.is_empty()).then(|| post.withheld_in.join(",")),
         }
     }
@@ -113,7 +143,10 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in a data directory and brings its schema up to
     /// date.
     pub async fn open_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
         Self::open_file(&dir.join(DATABASE_FILE)).await
     }
 
@@ -131,9 +164,15 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "8192")
             .pragma("temp_store", "memory")
             .statement_cache_capacity(64);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, path: path.to_path_buf() })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The database file.
@@ -148,18 +187,26 @@ impl SqliteStore {
 
     /// True until a registry has been saved: a new store gets the shipped one.
     pub async fn registry_is_empty(&self) -> Result<bool, StoreError> {
-        let bodies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bodies").fetch_one(&self.pool).await?;
+        let bodies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bodies")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(bodies == 0)
     }
 
     /// Closes connections and checkpoints the WAL.
     pub async fn close(self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
         self.pool.close().await;
     }
 }
 
-fn push_posts<'a>(tx: &mut QueryBuilder<'a, Sqlite>, posts: &'a [&'a Post], columns: &'a [PostColumns]) {
+fn push_posts<'a>(
+    tx: &mut QueryBuilder<'a, Sqlite>,
+    posts: &'a [&'a Post],
+    columns: &'a [PostColumns],
+) {
     tx.push(format!("INSERT INTO posts ({}) ", POST_COLUMNS.join(", ")));
     tx.push_values(posts.iter().zip(columns), |mut row, (p, c)| {
         row.push_bind(sql_id(p.id))
@@ -189,13 +236,15 @@ fn push_posts<'a>(tx: &mut QueryBuilder<'a, Sqlite>, posts: &'a [&'a Post], colu
             .push_bind(sql_count(p.metrics.bookmarks))
             .push_bind(p.observed_at_ms)
             .push_bind(i64::from(p.complete))
-            .push_bind(sql_id(p.conversation_id.or(p.reply_to_post).unwrap_or(p.id)));
+            .push_bind(sql_id(
+                p.conversation_id.or(p.reply_to_post).unwrap_or(p.id),
+            ));
     });
     tx.push(post_upsert_sql());
 }
 
 /// Keeps one account record per id: the latest observation.
-fn latest_accounts<'a>(records: &'a [Record]) -> Vec<&'a AccountInfo> {
+fn latest_accounts(records: &[Record]) -> Vec<&AccountInfo> {
     let mut at: HashMap<u64, usize> = HashMap::new();
     let mut out: Vec<&AccountInfo> = Vec::new();
     for record in records {
@@ -217,11 +266,23 @@ impl Store for SqliteStore {
     async fn write_batch(&self, records: &[Record]) -> Result<(), StoreError> {
         let posts: Vec<&Post> = records
             .iter()
-            .filter_map(|r| if let Record::Post(p) = r { Some(p) } else { None })
+            .filter_map(|r| {
+                if let Record::Post(p) = r {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
             .collect();
         let dms: Vec<&DirectMessage> = records
             .iter()
-            .filter_map(|r| if let Record::DirectMessage(d) = r { Some(d) } else { None })
+            .filter_map(|r| {
+                if let Record::DirectMessage(d) = r {
+                    Some(d)
+                } else {
+                    None
+                }
+            })
             .collect();
         let accounts = latest_accounts(records);
         let columns: Vec<PostColumns> = posts.iter().map(|p| PostColumns::of(p)).collect();
@@ -335,17 +396,21 @@ impl Store for SqliteStore {
 
     async fn save_registry(&self, registry: &Registry) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM registry_accounts").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM registry_accounts")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM bodies").execute(&mut *tx).await?;
         for body in registry.bodies() {
-            sqlx::query("INSERT INTO bodies (key, kind, name_ar, name_en, parent) VALUES (?, ?, ?, ?, ?)")
-                .bind(&body.key)
-                .bind(format!("{:?}", body.kind).to_lowercase())
-                .bind(&body.name_ar)
-                .bind(&body.name_en)
-                .bind(body.parent.as_deref())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO bodies (key, kind, name_ar, name_en, parent) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&body.key)
+            .bind(format!("{:?}", body.kind).to_lowercase())
+            .bind(&body.name_ar)
+            .bind(&body.name_en)
+            .bind(body.parent.as_deref())
+            .execute(&mut *tx)
+            .await?;
         }
         for (body, account) in registry.accounts() {
             sqlx::query("INSERT INTO registry_accounts (platform, handle, body_key, kind) VALUES (?, ?, ?, ?)")
@@ -379,7 +444,12 @@ impl Store for SqliteStore {
     async fn stats(&self) -> Result<Stats, StoreError> {
         let count = |sql: &'static str| {
             let pool = self.pool.clone();
-            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.map(|n| n.max(0) as u64) }
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .map(|n| n.max(0) as u64)
+            }
         };
         let mut stats = Stats {
             posts: count("SELECT COUNT(*) FROM posts").await?,
@@ -395,7 +465,9 @@ impl Store for SqliteStore {
             metric_snapshots: count("SELECT COUNT(*) FROM metric_snapshots").await?,
             by_kind: KindCounts::default(),
         };
-        let rows = sqlx::query("SELECT kind, COUNT(*) FROM posts GROUP BY kind").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT kind, COUNT(*) FROM posts GROUP BY kind")
+            .fetch_all(&self.pool)
+            .await?;
         for row in rows {
             let kind: String = row.try_get(0)?;
             let n = row.try_get::<i64, _>(1)?.max(0) as u64;
