@@ -497,7 +497,7 @@ fn json_line(
         if format == Format::XV1 {
             return Err("an X API v2 page in a file read as x-v1".to_string());
         }
-        v2::read_page(&page, keep_raw, out)?;
+        v2::read_page(text, &page, keep_raw, out)?;
         return Ok(());
     }
     if let Some(tweets) = page.tweet_create_events {

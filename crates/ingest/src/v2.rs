@@ -227,7 +227,7 @@ pub(crate) struct TwarcMeta<'a> {
 #[serde(default)]
 pub(crate) struct PageV2<'a> {
     #[serde(borrow)]
-    pub data: Option<&'a RawValue>,
+    pub data: Option<DataField<'a>>,
     #[serde(borrow)]
     pub includes: Option<Includes<'a>>,
     #[serde(borrow, rename = "__twarc")]
@@ -251,6 +251,62 @@ pub(crate) struct PageV2<'a> {
     pub tweet_create_events: Option<&'a RawValue>,
 }
 
+/// A page's `data`: a list of items captured raw in the one pass over the line, or (stream
+/// lines) a single object, which the caller captures with a second, rare, parse.
+pub(crate) enum DataField<'a> {
+    Items(Vec<&'a RawValue>),
+    Object,
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DataField<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct DataVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for DataVisitor<'a> {
+            type Value = DataField<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of items or one item")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(100));
+                while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                    items.push(raw);
+                }
+                Ok(DataField::Items(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(DataField::Object)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(DataField::Other)
+            }
+        }
+        d.deserialize_any(DataVisitor(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct StreamLine<'a> {
+    #[serde(borrow)]
+    data: &'a RawValue,
+}
+
 /// Lookups a page provides to the items it carries.
 struct PageContext<'p, 'a> {
     originals: HashMap<u64, &'p ItemV2<'a>>,
@@ -261,12 +317,18 @@ struct PageContext<'p, 'a> {
 
 /// Turns one v2 page or stream line into records; returns the number of data items.
 pub(crate) fn read_page<'a>(
+    line: &'a str,
     page: &'a PageV2<'a>,
     keep_raw: bool,
     out: &mut Vec<Record>,
 ) -> Result<usize, String> {
-    let Some(data) = page.data else {
-        return Ok(0);
+    let items: Vec<&RawValue> = match &page.data {
+        None | Some(DataField::Other) => return Ok(0),
+        Some(DataField::Items(items)) => items.clone(),
+        Some(DataField::Object) => {
+            let stream: StreamLine = serde_json::from_str(line).map_err(|e| format!("data: {e}"))?;
+            vec![stream.data]
+        }
     };
     let observed_at_ms = page
         .twarc
@@ -303,12 +365,6 @@ pub(crate) fn read_page<'a>(
             out.push(Record::Account(account));
         }
     }
-    let text = data.get();
-    let items: Vec<&RawValue> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text).map_err(|e| format!("data: {e}"))?
-    } else {
-        vec![data]
-    };
     for raw in &items {
         let item: ItemV2 = serde_json::from_str(raw.get()).map_err(|e| format!("data: {e}"))?;
         push_item(&item, raw.get(), &ctx, keep_raw, out)?;

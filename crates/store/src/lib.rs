@@ -5,6 +5,7 @@
 //! low-fidelity copy; newer metrics beat older ones; missing fields are filled, never erased.
 #![deny(missing_docs)]
 
+mod bulk;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -19,6 +20,9 @@ pub enum StoreError {
     /// The database refused an operation.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite refused a bulk write; the message says which step.
+    #[error("sqlite: {0}")]
+    Sqlite(String),
     /// A schema migration failed.
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

@@ -7,17 +7,15 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Row, SqlitePool};
+
+use crate::bulk::{insert_rows, Db, Value};
 use tawasul_core::{AccountInfo, DirectMessage, Post, PostKind, Record, Registry};
 
 use crate::{ImportRecord, KindCounts, Stats, Store, StoreError};
 
 /// File name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "tawasul.db";
-
-/// Rows per multi-row statement; SQLite allows 32,766 bound values.
-const POST_ROWS: usize = 1000;
-const SMALL_ROWS: usize = 2000;
 
 /// The embedded store.
 #[derive(Clone)]
@@ -114,26 +112,73 @@ struct PostColumns {
     withheld_in: Option<String>,
 }
 
-fn json_list<T, F: Fn(&T) -> serde_json::Value>(items: &[T], f: F) -> Option<String> {
-    (!items.is_empty()).then(|| serde_json::Value::Array(items.iter().map(f).collect()).to_string())
+/// Appends `text` as a JSON string (quotes, backslashes and control characters escaped).
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON array column, or NULL for an empty list.
+fn json_list<T>(items: &[T], mut item: impl FnMut(&mut String, &T)) -> Option<String> {
+    if items.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(items.len() * 24);
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(&mut out, x);
+    }
+    out.push(']');
+    Some(out)
+}
+
+fn push_opt_str(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => push_json_str(out, v),
+        None => out.push_str("null"),
+    }
 }
 
 impl PostColumns {
     fn of(post: &Post) -> Self {
         PostColumns {
-            edit_history: json_list(&post.edit_history, |id| {
-                serde_json::Value::from(id.to_string())
+            edit_history: json_list(&post.edit_history, |o, id| {
+                o.push('"');
+                o.push_str(&id.to_string());
+                o.push('"');
             }),
-            hashtags: json_list(&post.hashtags, |h| serde_json::Value::from(h.as_str())),
-            mentions: json_list(
-                &post.mentions,
-                |m| serde_json::json!({"handle": m.handle, "id": m.user_id.map(|i| i.to_string())}),
-            ),
-            urls: json_list(&post.urls, |u| serde_json::Value::from(u.as_str())),
-            media: json_list(
-                &post.media,
-                |m| serde_json::json!({"key": m.key, "kind": m.kind, "url": m.url}),
-            ),
+            hashtags: json_list(&post.hashtags, |o, h| push_json_str(o, h)),
+            mentions: json_list(&post.mentions, |o, m| {
+                o.push_str("{\"handle\":");
+                push_json_str(o, &m.handle);
+                o.push_str(",\"id\":");
+                push_opt_str(o, m.user_id.map(|i| i.to_string()).as_deref());
+                o.push('}');
+            }),
+            urls: json_list(&post.urls, |o, u| push_json_str(o, u)),
+            media: json_list(&post.media, |o, m| {
+                o.push_str("{\"key\":");
+                push_json_str(o, &m.key);
+                o.push_str(",\"kind\":");
+                push_json_str(o, &m.kind);
+                o.push_str(",\"url\":");
+                push_opt_str(o, m.url.as_deref());
+                o.push('}');
+            }),
             withheld_in: (!post.withheld_in.is_empty()).then(|| post.withheld_in.join(",")),
         }
     }
@@ -202,45 +247,85 @@ impl SqliteStore {
     }
 }
 
-fn push_posts<'a>(
-    tx: &mut QueryBuilder<'a, Sqlite>,
-    posts: &'a [&'a Post],
-    columns: &'a [PostColumns],
-) {
-    tx.push(format!("INSERT INTO posts ({}) ", POST_COLUMNS.join(", ")));
-    tx.push_values(posts.iter().zip(columns), |mut row, (p, c)| {
-        row.push_bind(sql_id(p.id))
-            .push_bind(p.author_id.map(sql_id))
-            .push_bind(p.author_handle.as_deref())
-            .push_bind(p.created_at_ms)
-            .push_bind(p.kind.as_str())
-            .push_bind(p.text.as_str())
-            .push_bind(p.lang.as_deref())
-            .push_bind(p.conversation_id.map(sql_id))
-            .push_bind(p.reply_to_post.map(sql_id))
-            .push_bind(p.reply_to_user.map(sql_id))
-            .push_bind(p.retweet_of.map(sql_id))
-            .push_bind(p.quote_of.map(sql_id))
-            .push_bind(p.reply_settings.as_deref())
-            .push_bind(c.edit_history.as_deref())
-            .push_bind(c.hashtags.as_deref())
-            .push_bind(c.mentions.as_deref())
-            .push_bind(c.urls.as_deref())
-            .push_bind(c.media.as_deref())
-            .push_bind(c.withheld_in.as_deref())
-            .push_bind(sql_count(p.metrics.likes))
-            .push_bind(sql_count(p.metrics.retweets))
-            .push_bind(sql_count(p.metrics.replies))
-            .push_bind(sql_count(p.metrics.quotes))
-            .push_bind(sql_count(p.metrics.impressions))
-            .push_bind(sql_count(p.metrics.bookmarks))
-            .push_bind(p.observed_at_ms)
-            .push_bind(i64::from(p.complete))
-            .push_bind(sql_id(
-                p.conversation_id.or(p.reply_to_post).unwrap_or(p.id),
-            ));
-    });
-    tx.push(post_upsert_sql());
+const ACCOUNT_COLUMNS: [&str; 8] =
+    ["id", "handle", "name", "followers", "following", "post_count", "verified", "observed_at"];
+const DM_COLUMNS: [&str; 8] =
+    ["id", "conversation_key", "sender_id", "recipient_id", "created_at", "text", "event_type", "raw"];
+const DM_UPSERT: &str = " ON CONFLICT(id) DO UPDATE SET sender_id = COALESCE(direct_messages.sender_id, excluded.sender_id), \
+     recipient_id = COALESCE(direct_messages.recipient_id, excluded.recipient_id), \
+     created_at = COALESCE(direct_messages.created_at, excluded.created_at), \
+     raw = COALESCE(direct_messages.raw, excluded.raw)";
+
+/// Writes one batch on a locked raw handle (the caller holds the transaction).
+fn write_records(db: &Db, posts: &[&Post], columns: &[PostColumns], accounts: &[&AccountInfo], dms: &[&DirectMessage]) -> Result<(), StoreError> {
+    insert_rows(db, "posts", &POST_COLUMNS, post_upsert_sql(), posts.iter().zip(columns), |(p, c), v| {
+        v.extend([
+            Value::Int(sql_id(p.id)),
+            p.author_id.map(sql_id).into(),
+            p.author_handle.as_deref().into(),
+            p.created_at_ms.into(),
+            p.kind.as_str().into(),
+            p.text.as_str().into(),
+            p.lang.as_deref().into(),
+            p.conversation_id.map(sql_id).into(),
+            p.reply_to_post.map(sql_id).into(),
+            p.reply_to_user.map(sql_id).into(),
+            p.retweet_of.map(sql_id).into(),
+            p.quote_of.map(sql_id).into(),
+            p.reply_settings.as_deref().into(),
+            c.edit_history.as_deref().into(),
+            c.hashtags.as_deref().into(),
+            c.mentions.as_deref().into(),
+            c.urls.as_deref().into(),
+            c.media.as_deref().into(),
+            c.withheld_in.as_deref().into(),
+            sql_count(p.metrics.likes).into(),
+            sql_count(p.metrics.retweets).into(),
+            sql_count(p.metrics.replies).into(),
+            sql_count(p.metrics.quotes).into(),
+            sql_count(p.metrics.impressions).into(),
+            sql_count(p.metrics.bookmarks).into(),
+            p.observed_at_ms.into(),
+            i64::from(p.complete).into(),
+            Value::Int(sql_id(p.conversation_id.or(p.reply_to_post).unwrap_or(p.id))),
+        ])
+    })?;
+    let sources: Vec<(u64, &str)> = posts
+        .iter()
+        .filter_map(|p| p.raw.as_deref().filter(|r| !r.is_empty()).map(|r| (p.id, r)))
+        .collect();
+    insert_rows(
+        db,
+        "post_sources",
+        &["post_id", "raw"],
+        " ON CONFLICT(post_id) DO UPDATE SET raw = excluded.raw",
+        sources.iter(),
+        |(id, raw), v| v.extend([Value::Int(sql_id(*id)), Value::Text(raw)]),
+    )?;
+    insert_rows(db, "accounts", &ACCOUNT_COLUMNS, account_upsert_sql(), accounts.iter(), |a, v| {
+        v.extend([
+            Value::Int(sql_id(a.id)),
+            a.handle.as_deref().into(),
+            a.name.as_deref().into(),
+            sql_count(a.followers).into(),
+            sql_count(a.following).into(),
+            sql_count(a.post_count).into(),
+            a.verified.map(i64::from).into(),
+            a.observed_at_ms.into(),
+        ])
+    })?;
+    insert_rows(db, "direct_messages", &DM_COLUMNS, DM_UPSERT, dms.iter(), |d, v| {
+        v.extend([
+            Value::Int(sql_id(d.id)),
+            d.conversation_key.as_str().into(),
+            d.sender_id.map(sql_id).into(),
+            d.recipient_id.map(sql_id).into(),
+            d.created_at_ms.into(),
+            d.text.as_str().into(),
+            d.event_type.as_str().into(),
+            d.raw.as_deref().into(),
+        ])
+    })
 }
 
 /// Keeps one account record per id: the latest observation.
@@ -286,65 +371,18 @@ impl Store for SqliteStore {
             .collect();
         let accounts = latest_accounts(records);
         let columns: Vec<PostColumns> = posts.iter().map(|p| PostColumns::of(p)).collect();
-        let mut tx = self.pool.begin().await?;
-        for (chunk, cols) in posts.chunks(POST_ROWS).zip(columns.chunks(POST_ROWS)) {
-            let mut q = QueryBuilder::new("");
-            push_posts(&mut q, chunk, cols);
-            q.build().execute(&mut *tx).await?;
+        let mut connection = self.pool.acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let db = Db::new(handle.as_raw_handle());
+        db.exec("BEGIN IMMEDIATE")?;
+        match write_records(&db, &posts, &columns, &accounts, &dms) {
+            Ok(()) => db.exec("COMMIT"),
+            Err(e) => {
+                // Nothing of a failed batch stays: the next run writes it whole.
+                let _ = db.exec("ROLLBACK");
+                Err(e)
+            }
         }
-        let sources: Vec<(&&Post, &str)> = posts
-            .iter()
-            .filter_map(|p| p.raw.as_deref().filter(|r| !r.is_empty()).map(|r| (p, r)))
-            .collect();
-        for chunk in sources.chunks(SMALL_ROWS) {
-            let mut q = QueryBuilder::new("INSERT INTO post_sources (post_id, raw) ");
-            q.push_values(chunk, |mut row, (p, raw)| {
-                row.push_bind(sql_id(p.id)).push_bind(*raw);
-            });
-            q.push(" ON CONFLICT(post_id) DO UPDATE SET raw = excluded.raw");
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in accounts.chunks(SMALL_ROWS / 2) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO accounts (id, handle, name, followers, following, post_count, verified, observed_at) ",
-            );
-            q.push_values(chunk, |mut row, a| {
-                row.push_bind(sql_id(a.id))
-                    .push_bind(a.handle.as_deref())
-                    .push_bind(a.name.as_deref())
-                    .push_bind(sql_count(a.followers))
-                    .push_bind(sql_count(a.following))
-                    .push_bind(sql_count(a.post_count))
-                    .push_bind(a.verified.map(i64::from))
-                    .push_bind(a.observed_at_ms);
-            });
-            q.push(account_upsert_sql());
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in dms.chunks(SMALL_ROWS / 2) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO direct_messages (id, conversation_key, sender_id, recipient_id, created_at, text, event_type, raw) ",
-            );
-            q.push_values(chunk, |mut row, d| {
-                row.push_bind(sql_id(d.id))
-                    .push_bind(d.conversation_key.as_str())
-                    .push_bind(d.sender_id.map(sql_id))
-                    .push_bind(d.recipient_id.map(sql_id))
-                    .push_bind(d.created_at_ms)
-                    .push_bind(d.text.as_str())
-                    .push_bind(d.event_type.as_str())
-                    .push_bind(d.raw.as_deref());
-            });
-            q.push(
-                " ON CONFLICT(id) DO UPDATE SET sender_id = COALESCE(direct_messages.sender_id, excluded.sender_id), \
-                 recipient_id = COALESCE(direct_messages.recipient_id, excluded.recipient_id), \
-                 created_at = COALESCE(direct_messages.created_at, excluded.created_at), \
-                 raw = COALESCE(direct_messages.raw, excluded.raw)",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn thread_conversations(&self) -> Result<(), StoreError> {
@@ -480,5 +518,32 @@ impl Store for SqliteStore {
             }
         }
         Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tawasul_core::{Media, Mention};
+
+    #[test]
+    fn json_columns_parse_back_whatever_the_text() {
+        let post = Post {
+            hashtags: vec!["اعرف_حقك".into(), "a\"b\\c\n\u{1}".into()],
+            mentions: vec![Mention { handle: "MCIT_News".into(), user_id: Some(8) }, Mention { handle: "x".into(), user_id: None }],
+            media: vec![Media { key: "3_1".into(), kind: "photo".into(), url: None }],
+            edit_history: vec![1, 2],
+            ..Post::default()
+        };
+        let c = PostColumns::of(&post);
+        let hashtags: Vec<String> = serde_json::from_str(c.hashtags.as_deref().unwrap()).unwrap();
+        assert_eq!(hashtags, post.hashtags);
+        let mentions: serde_json::Value = serde_json::from_str(c.mentions.as_deref().unwrap()).unwrap();
+        assert_eq!(mentions[0]["id"], "8");
+        assert!(mentions[1]["id"].is_null());
+        let media: serde_json::Value = serde_json::from_str(c.media.as_deref().unwrap()).unwrap();
+        assert_eq!(media[0]["kind"], "photo");
+        assert_eq!(c.edit_history.as_deref(), Some(r#"["1","2"]"#));
+        assert_eq!(c.urls, None);
     }
 }

@@ -1,0 +1,184 @@
+//! The bulk writer: prepared statements run directly on the SQLite handle that sqlx lends
+//! (`LockedSqliteHandle`), with text bound in place. sqlx's own path copies every bound value
+//! to hand it to its worker thread; for imports of millions of posts that copy and the thread
+//! hop cost more than SQLite itself.
+//!
+//! Every function here is only called while the handle is locked out of sqlx's worker, so no
+//! other thread touches the connection or its statements.
+
+use std::ffi::{c_int, CStr, CString};
+use std::ptr::{self, NonNull};
+
+use libsqlite3_sys as ffi;
+
+use crate::StoreError;
+
+/// A raw connection, valid while the caller holds sqlx's lock on it.
+pub(crate) struct Db(NonNull<ffi::sqlite3>);
+
+/// A prepared statement, finalised on drop.
+pub(crate) struct Statement<'db> {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    db: &'db Db,
+}
+
+impl Db {
+    /// Wraps a handle from `LockedSqliteHandle::as_raw_handle`.
+    pub(crate) fn new(handle: NonNull<ffi::sqlite3>) -> Self {
+        Db(handle)
+    }
+
+    fn error(&self, context: &str) -> StoreError {
+        // SAFETY: the handle is open and locked to this thread; errmsg returns a valid C string
+        // owned by SQLite until the next call on this connection.
+        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.0.as_ptr())) };
+        StoreError::Sqlite(format!("{context}: {}", message.to_string_lossy()))
+    }
+
+    /// Runs SQL without results (BEGIN, COMMIT, ROLLBACK).
+    pub(crate) fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        let sql_c = CString::new(sql).map_err(|_| StoreError::Sqlite(format!("NUL in SQL: {sql}")))?;
+        // SAFETY: valid handle and NUL-terminated SQL; no callback, no error buffer.
+        let rc = unsafe { ffi::sqlite3_exec(self.0.as_ptr(), sql_c.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        if rc != ffi::SQLITE_OK {
+            return Err(self.error(sql));
+        }
+        Ok(())
+    }
+
+    /// Prepares one statement.
+    pub(crate) fn prepare(&self, sql: &str) -> Result<Statement<'_>, StoreError> {
+        let mut raw = ptr::null_mut();
+        let len = c_int::try_from(sql.len()).map_err(|_| StoreError::Sqlite("SQL too long".into()))?;
+        // SAFETY: valid handle; SQL pointer and length describe a live &str; `raw` receives the
+        // statement or NULL.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(self.0.as_ptr(), sql.as_ptr().cast(), len, &mut raw, ptr::null_mut())
+        };
+        match NonNull::new(raw) {
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { raw, db: self }),
+            _ => Err(self.error("prepare")),
+        }
+    }
+}
+
+/// A value to bind: borrowed text stays in place until the statement is stepped.
+pub(crate) enum Value<'v> {
+    Null,
+    Int(i64),
+    Text(&'v str),
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::Null, Value::Int)
+    }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl<'v> From<Option<&'v str>> for Value<'v> {
+    fn from(v: Option<&'v str>) -> Self {
+        v.map_or(Value::Null, Value::Text)
+    }
+}
+
+impl<'v> From<&'v str> for Value<'v> {
+    fn from(v: &'v str) -> Self {
+        Value::Text(v)
+    }
+}
+
+/// Most rows one multi-row statement carries: SQLite allows 32,766 parameters.
+const MAX_PARAMS: usize = 32_000;
+
+/// Inserts rows with multi-row `INSERT … VALUES (…), (…) <upsert>` statements: one statement
+/// per chunk keeps SQLite's cursors on the table and its indexes open across rows.
+pub(crate) fn insert_rows<'r, T>(
+    db: &Db,
+    table: &str,
+    columns: &[&str],
+    upsert: &str,
+    rows: impl ExactSizeIterator<Item = T>,
+    values: impl Fn(T, &mut Vec<Value<'r>>),
+) -> Result<(), StoreError> {
+    let per_row = columns.len();
+    let chunk = (MAX_PARAMS / per_row).max(1);
+    let tuple = format!("({})", vec!["?"; per_row].join(", "));
+    let sql_for = |n: usize| {
+        format!("INSERT INTO {table} ({}) VALUES {}{upsert}", columns.join(", "), vec![tuple.as_str(); n].join(", "))
+    };
+    let total = rows.len();
+    let mut full: Option<Statement> = None;
+    let mut bound: Vec<Value<'r>> = Vec::with_capacity(chunk.min(total) * per_row);
+    let (mut in_chunk, mut done) = (0usize, 0usize);
+    for row in rows {
+        values(row, &mut bound);
+        in_chunk += 1;
+        if in_chunk < chunk && done + in_chunk < total {
+            continue;
+        }
+        if in_chunk == chunk {
+            if full.is_none() {
+                full = Some(db.prepare(&sql_for(chunk))?);
+            }
+            if let Some(stmt) = full.as_mut() {
+                stmt.run(&bound)?;
+            }
+        } else {
+            db.prepare(&sql_for(in_chunk))?.run(&bound)?;
+        }
+        done += in_chunk;
+        in_chunk = 0;
+        bound.clear();
+    }
+    Ok(())
+}
+
+impl Statement<'_> {
+    /// Binds `values` to parameters 1..n, runs the statement to completion and resets it.
+    /// Text is bound without a copy (SQLITE_STATIC): it only has to live until `step` returns,
+    /// and it does, because `values` borrows it for this whole call.
+    pub(crate) fn run(&mut self, values: &[Value<'_>]) -> Result<(), StoreError> {
+        let stmt = self.raw.as_ptr();
+        for (i, value) in values.iter().enumerate() {
+            let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
+            // SAFETY: `stmt` is a live statement of a locked connection; text pointers and
+            // lengths describe live &str data that outlives the step below.
+            let rc = unsafe {
+                match value {
+                    Value::Null => ffi::sqlite3_bind_null(stmt, index),
+                    Value::Int(n) => ffi::sqlite3_bind_int64(stmt, index, *n),
+                    Value::Text(t) => {
+                        let len = c_int::try_from(t.len())
+                            .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;
+                        ffi::sqlite3_bind_text(stmt, index, t.as_ptr().cast(), len, ffi::SQLITE_STATIC())
+                    }
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(self.db.error("bind"));
+            }
+        }
+        // SAFETY: as above; reset returns the statement to its initial state for reuse.
+        let rc = unsafe { ffi::sqlite3_step(stmt) };
+        let reset = unsafe { ffi::sqlite3_reset(stmt) };
+        if rc != ffi::SQLITE_DONE || reset != ffi::SQLITE_OK {
+            return Err(self.db.error("step"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Statement<'_> {
+    fn drop(&mut self) {
+        // SAFETY: finalising a statement we prepared and no longer use.
+        unsafe {
+            ffi::sqlite3_finalize(self.raw.as_ptr());
+        }
+    }
+}
