@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use tawasul_core::{Record, Registry};
 use tawasul_ingest::{Format, IngestError, LineError, ReadOptions, Sink, Stop};
-use tawasul_store::{ImportRecord, SqliteStore, Store};
+use tawasul_store::{ImportRecord, PreparedBatch, SqliteStore, Store};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a kill loses
 /// little and memory stays flat.
@@ -66,7 +66,7 @@ struct FileCounts {
 }
 
 enum Message {
-    Batch(Vec<Record>),
+    Batch(PreparedBatch),
     /// Strict mode stopped on this line; everything sent before is to be committed.
     Strict(LineError),
 }
@@ -90,7 +90,10 @@ impl BatchSink {
             return Ok(());
         }
         let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_RECORDS + 512));
-        self.tx.send(Message::Batch(full)).map_err(|_| Stop)
+        // Columns and compression are built here, on the reader's thread.
+        self.tx
+            .send(Message::Batch(PreparedBatch::new(full)))
+            .map_err(|_| Stop)
     }
 }
 
@@ -299,7 +302,7 @@ fn write_all(
     let mut strict = None;
     for message in rx {
         match message {
-            Message::Batch(batch) => runtime.block_on(store.write_batch(&batch))?,
+            Message::Batch(batch) => runtime.block_on(store.write_prepared(&batch))?,
             Message::Strict(e) => strict = Some(e),
         }
         if let Some(bar) = bar {

@@ -199,7 +199,7 @@ fn dump(data_dir: &Path) -> String {
             "SELECT id || '|' || kind || '|' || text || '|' || IFNULL(thread_root, '') || '|' || IFNULL(likes, '') FROM posts ORDER BY id",
             "SELECT IFNULL(root_post_id, '') || '|' || IFNULL(dm_key, '') || '|' || messages FROM conversations ORDER BY root_post_id, dm_key",
             "SELECT id || '|' || IFNULL(followers, '') FROM accounts ORDER BY id",
-            "SELECT post_id || '|' || length(raw) FROM post_sources ORDER BY post_id",
+            "SELECT post_id || '|' || codec || '|' || hex(raw) FROM post_sources ORDER BY post_id",
         ] {
             for row in sqlx::query(sql).fetch_all(&pool).await.unwrap() {
                 text.push_str(&row.get::<String, _>(0));

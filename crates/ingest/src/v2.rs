@@ -267,14 +267,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for DataField<'a> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a list of items or one item")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(100));
                 while let Some(raw) = seq.next_element::<&'de RawValue>()? {
                     items.push(raw);
                 }
                 Ok(DataField::Items(items))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(DataField::Object)
             }
@@ -326,7 +332,8 @@ pub(crate) fn read_page<'a>(
         None | Some(DataField::Other) => return Ok(0),
         Some(DataField::Items(items)) => items.clone(),
         Some(DataField::Object) => {
-            let stream: StreamLine = serde_json::from_str(line).map_err(|e| format!("data: {e}"))?;
+            let stream: StreamLine =
+                serde_json::from_str(line).map_err(|e| format!("data: {e}"))?;
             vec![stream.data]
         }
     };

@@ -37,9 +37,18 @@ impl Db {
 
     /// Runs SQL without results (BEGIN, COMMIT, ROLLBACK).
     pub(crate) fn exec(&self, sql: &str) -> Result<(), StoreError> {
-        let sql_c = CString::new(sql).map_err(|_| StoreError::Sqlite(format!("NUL in SQL: {sql}")))?;
+        let sql_c =
+            CString::new(sql).map_err(|_| StoreError::Sqlite(format!("NUL in SQL: {sql}")))?;
         // SAFETY: valid handle and NUL-terminated SQL; no callback, no error buffer.
-        let rc = unsafe { ffi::sqlite3_exec(self.0.as_ptr(), sql_c.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        let rc = unsafe {
+            ffi::sqlite3_exec(
+                self.0.as_ptr(),
+                sql_c.as_ptr(),
+                None,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
         if rc != ffi::SQLITE_OK {
             return Err(self.error(sql));
         }
@@ -49,11 +58,18 @@ impl Db {
     /// Prepares one statement.
     pub(crate) fn prepare(&self, sql: &str) -> Result<Statement<'_>, StoreError> {
         let mut raw = ptr::null_mut();
-        let len = c_int::try_from(sql.len()).map_err(|_| StoreError::Sqlite("SQL too long".into()))?;
+        let len =
+            c_int::try_from(sql.len()).map_err(|_| StoreError::Sqlite("SQL too long".into()))?;
         // SAFETY: valid handle; SQL pointer and length describe a live &str; `raw` receives the
         // statement or NULL.
         let rc = unsafe {
-            ffi::sqlite3_prepare_v2(self.0.as_ptr(), sql.as_ptr().cast(), len, &mut raw, ptr::null_mut())
+            ffi::sqlite3_prepare_v2(
+                self.0.as_ptr(),
+                sql.as_ptr().cast(),
+                len,
+                &mut raw,
+                ptr::null_mut(),
+            )
         };
         match NonNull::new(raw) {
             Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { raw, db: self }),
@@ -67,6 +83,7 @@ pub(crate) enum Value<'v> {
     Null,
     Int(i64),
     Text(&'v str),
+    Blob(&'v [u8]),
 }
 
 impl From<Option<i64>> for Value<'_> {
@@ -110,7 +127,11 @@ pub(crate) fn insert_rows<'r, T>(
     let chunk = (MAX_PARAMS / per_row).max(1);
     let tuple = format!("({})", vec!["?"; per_row].join(", "));
     let sql_for = |n: usize| {
-        format!("INSERT INTO {table} ({}) VALUES {}{upsert}", columns.join(", "), vec![tuple.as_str(); n].join(", "))
+        format!(
+            "INSERT INTO {table} ({}) VALUES {}{upsert}",
+            columns.join(", "),
+            vec![tuple.as_str(); n].join(", ")
+        )
     };
     let total = rows.len();
     let mut full: Option<Statement> = None;
@@ -156,7 +177,24 @@ impl Statement<'_> {
                     Value::Text(t) => {
                         let len = c_int::try_from(t.len())
                             .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;
-                        ffi::sqlite3_bind_text(stmt, index, t.as_ptr().cast(), len, ffi::SQLITE_STATIC())
+                        ffi::sqlite3_bind_text(
+                            stmt,
+                            index,
+                            t.as_ptr().cast(),
+                            len,
+                            ffi::SQLITE_STATIC(),
+                        )
+                    }
+                    Value::Blob(b) => {
+                        let len = c_int::try_from(b.len())
+                            .map_err(|_| StoreError::Sqlite("a blob longer than 2 GiB".into()))?;
+                        ffi::sqlite3_bind_blob(
+                            stmt,
+                            index,
+                            b.as_ptr().cast(),
+                            len,
+                            ffi::SQLITE_STATIC(),
+                        )
                     }
                 }
             };

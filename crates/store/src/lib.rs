@@ -8,7 +8,7 @@
 mod bulk;
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{decode_source, PreparedBatch, SqliteStore, SOURCE_CODEC};
 
 use std::future::Future;
 
@@ -88,12 +88,20 @@ pub struct ImportRecord {
 }
 
 /// The storage contract every backend meets (SQLite now, PostgreSQL for scale-out).
-pub trait Store {
-    /// Writes records in one transaction: all of them or none.
+pub trait Store: Sync {
+    /// Writes a prepared batch in one transaction: all of it or none.
+    fn write_prepared(
+        &self,
+        batch: &PreparedBatch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Prepares and writes records in one transaction (for callers without a reader thread).
     fn write_batch(
         &self,
         records: &[Record],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let batch = PreparedBatch::new(records.to_vec());
+        async move { self.write_prepared(&batch).await }
+    }
     /// Recomputes reply trees and conversations after writes; idempotent.
     fn thread_conversations(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces the registry of bodies and accounts.

@@ -247,85 +247,133 @@ impl SqliteStore {
     }
 }
 
-const ACCOUNT_COLUMNS: [&str; 8] =
-    ["id", "handle", "name", "followers", "following", "post_count", "verified", "observed_at"];
-const DM_COLUMNS: [&str; 8] =
-    ["id", "conversation_key", "sender_id", "recipient_id", "created_at", "text", "event_type", "raw"];
+const ACCOUNT_COLUMNS: [&str; 8] = [
+    "id",
+    "handle",
+    "name",
+    "followers",
+    "following",
+    "post_count",
+    "verified",
+    "observed_at",
+];
+const DM_COLUMNS: [&str; 8] = [
+    "id",
+    "conversation_key",
+    "sender_id",
+    "recipient_id",
+    "created_at",
+    "text",
+    "event_type",
+    "raw",
+];
 const DM_UPSERT: &str = " ON CONFLICT(id) DO UPDATE SET sender_id = COALESCE(direct_messages.sender_id, excluded.sender_id), \
      recipient_id = COALESCE(direct_messages.recipient_id, excluded.recipient_id), \
      created_at = COALESCE(direct_messages.created_at, excluded.created_at), \
      raw = COALESCE(direct_messages.raw, excluded.raw)";
 
 /// Writes one batch on a locked raw handle (the caller holds the transaction).
-fn write_records(db: &Db, posts: &[&Post], columns: &[PostColumns], accounts: &[&AccountInfo], dms: &[&DirectMessage]) -> Result<(), StoreError> {
-    insert_rows(db, "posts", &POST_COLUMNS, post_upsert_sql(), posts.iter().zip(columns), |(p, c), v| {
-        v.extend([
-            Value::Int(sql_id(p.id)),
-            p.author_id.map(sql_id).into(),
-            p.author_handle.as_deref().into(),
-            p.created_at_ms.into(),
-            p.kind.as_str().into(),
-            p.text.as_str().into(),
-            p.lang.as_deref().into(),
-            p.conversation_id.map(sql_id).into(),
-            p.reply_to_post.map(sql_id).into(),
-            p.reply_to_user.map(sql_id).into(),
-            p.retweet_of.map(sql_id).into(),
-            p.quote_of.map(sql_id).into(),
-            p.reply_settings.as_deref().into(),
-            c.edit_history.as_deref().into(),
-            c.hashtags.as_deref().into(),
-            c.mentions.as_deref().into(),
-            c.urls.as_deref().into(),
-            c.media.as_deref().into(),
-            c.withheld_in.as_deref().into(),
-            sql_count(p.metrics.likes).into(),
-            sql_count(p.metrics.retweets).into(),
-            sql_count(p.metrics.replies).into(),
-            sql_count(p.metrics.quotes).into(),
-            sql_count(p.metrics.impressions).into(),
-            sql_count(p.metrics.bookmarks).into(),
-            p.observed_at_ms.into(),
-            i64::from(p.complete).into(),
-            Value::Int(sql_id(p.conversation_id.or(p.reply_to_post).unwrap_or(p.id))),
-        ])
-    })?;
-    let sources: Vec<(u64, &str)> = posts
-        .iter()
-        .filter_map(|p| p.raw.as_deref().filter(|r| !r.is_empty()).map(|r| (p.id, r)))
-        .collect();
+fn write_records(
+    db: &Db,
+    posts: &[&Post],
+    columns: &[PostColumns],
+    sources: &[(u64, Vec<u8>)],
+    accounts: &[&AccountInfo],
+    dms: &[&DirectMessage],
+) -> Result<(), StoreError> {
+    insert_rows(
+        db,
+        "posts",
+        &POST_COLUMNS,
+        post_upsert_sql(),
+        posts.iter().zip(columns),
+        |(p, c), v| {
+            v.extend([
+                Value::Int(sql_id(p.id)),
+                p.author_id.map(sql_id).into(),
+                p.author_handle.as_deref().into(),
+                p.created_at_ms.into(),
+                p.kind.as_str().into(),
+                p.text.as_str().into(),
+                p.lang.as_deref().into(),
+                p.conversation_id.map(sql_id).into(),
+                p.reply_to_post.map(sql_id).into(),
+                p.reply_to_user.map(sql_id).into(),
+                p.retweet_of.map(sql_id).into(),
+                p.quote_of.map(sql_id).into(),
+                p.reply_settings.as_deref().into(),
+                c.edit_history.as_deref().into(),
+                c.hashtags.as_deref().into(),
+                c.mentions.as_deref().into(),
+                c.urls.as_deref().into(),
+                c.media.as_deref().into(),
+                c.withheld_in.as_deref().into(),
+                sql_count(p.metrics.likes).into(),
+                sql_count(p.metrics.retweets).into(),
+                sql_count(p.metrics.replies).into(),
+                sql_count(p.metrics.quotes).into(),
+                sql_count(p.metrics.impressions).into(),
+                sql_count(p.metrics.bookmarks).into(),
+                p.observed_at_ms.into(),
+                i64::from(p.complete).into(),
+                Value::Int(sql_id(
+                    p.conversation_id.or(p.reply_to_post).unwrap_or(p.id),
+                )),
+            ])
+        },
+    )?;
     insert_rows(
         db,
         "post_sources",
-        &["post_id", "raw"],
-        " ON CONFLICT(post_id) DO UPDATE SET raw = excluded.raw",
+        &["post_id", "codec", "raw"],
+        " ON CONFLICT(post_id) DO UPDATE SET codec = excluded.codec, raw = excluded.raw",
         sources.iter(),
-        |(id, raw), v| v.extend([Value::Int(sql_id(*id)), Value::Text(raw)]),
+        |(id, raw), v| {
+            v.extend([
+                Value::Int(sql_id(*id)),
+                Value::Text(SOURCE_CODEC),
+                Value::Blob(raw),
+            ])
+        },
     )?;
-    insert_rows(db, "accounts", &ACCOUNT_COLUMNS, account_upsert_sql(), accounts.iter(), |a, v| {
-        v.extend([
-            Value::Int(sql_id(a.id)),
-            a.handle.as_deref().into(),
-            a.name.as_deref().into(),
-            sql_count(a.followers).into(),
-            sql_count(a.following).into(),
-            sql_count(a.post_count).into(),
-            a.verified.map(i64::from).into(),
-            a.observed_at_ms.into(),
-        ])
-    })?;
-    insert_rows(db, "direct_messages", &DM_COLUMNS, DM_UPSERT, dms.iter(), |d, v| {
-        v.extend([
-            Value::Int(sql_id(d.id)),
-            d.conversation_key.as_str().into(),
-            d.sender_id.map(sql_id).into(),
-            d.recipient_id.map(sql_id).into(),
-            d.created_at_ms.into(),
-            d.text.as_str().into(),
-            d.event_type.as_str().into(),
-            d.raw.as_deref().into(),
-        ])
-    })
+    insert_rows(
+        db,
+        "accounts",
+        &ACCOUNT_COLUMNS,
+        account_upsert_sql(),
+        accounts.iter(),
+        |a, v| {
+            v.extend([
+                Value::Int(sql_id(a.id)),
+                a.handle.as_deref().into(),
+                a.name.as_deref().into(),
+                sql_count(a.followers).into(),
+                sql_count(a.following).into(),
+                sql_count(a.post_count).into(),
+                a.verified.map(i64::from).into(),
+                a.observed_at_ms.into(),
+            ])
+        },
+    )?;
+    insert_rows(
+        db,
+        "direct_messages",
+        &DM_COLUMNS,
+        DM_UPSERT,
+        dms.iter(),
+        |d, v| {
+            v.extend([
+                Value::Int(sql_id(d.id)),
+                d.conversation_key.as_str().into(),
+                d.sender_id.map(sql_id).into(),
+                d.recipient_id.map(sql_id).into(),
+                d.created_at_ms.into(),
+                d.text.as_str().into(),
+                d.event_type.as_str().into(),
+                d.raw.as_deref().into(),
+            ])
+        },
+    )
 }
 
 /// Keeps one account record per id: the latest observation.
@@ -347,8 +395,80 @@ fn latest_accounts(records: &[Record]) -> Vec<&AccountInfo> {
     out
 }
 
+/// Records made ready for the store off the writer's thread: JSON columns built, source
+/// objects compressed. The import's reader thread prepares; the writer only writes.
+pub struct PreparedBatch {
+    records: Vec<Record>,
+    columns: Vec<PostColumns>,
+    sources: Vec<(u64, Vec<u8>)>,
+}
+
+/// Codec name stored next to each compressed source object.
+pub const SOURCE_CODEC: &str = "lz4";
+
+/// Decodes a stored source object back to its JSON text.
+pub fn decode_source(codec: &str, bytes: &[u8]) -> Result<String, StoreError> {
+    match codec {
+        SOURCE_CODEC => {
+            let corrupt =
+                |why: String| StoreError::Sqlite(format!("post_sources: corrupt lz4 block: {why}"));
+            let header: [u8; 4] = bytes
+                .get(..4)
+                .and_then(|h| h.try_into().ok())
+                .ok_or_else(|| corrupt("no length".into()))?;
+            let expected = u32::from_le_bytes(header) as usize;
+            let plain =
+                lz4_flex::decompress_size_prepended(bytes).map_err(|e| corrupt(e.to_string()))?;
+            // A truncated block can decode to fewer bytes without an error: check the length.
+            if plain.len() != expected {
+                return Err(corrupt(format!(
+                    "{} bytes where {expected} were stored",
+                    plain.len()
+                )));
+            }
+            String::from_utf8(plain)
+                .map_err(|_| StoreError::Sqlite("post_sources: not UTF-8".into()))
+        }
+        other => Err(StoreError::Sqlite(format!(
+            "post_sources: unknown codec {other:?}"
+        ))),
+    }
+}
+
+impl PreparedBatch {
+    /// Builds the columns and compresses the sources; the raw strings are released.
+    pub fn new(mut records: Vec<Record>) -> Self {
+        let mut columns = Vec::with_capacity(records.len());
+        let mut sources = Vec::with_capacity(records.len());
+        for record in &mut records {
+            if let Record::Post(p) = record {
+                columns.push(PostColumns::of(p));
+                if let Some(raw) = p.raw.take().filter(|r| !r.is_empty()) {
+                    sources.push((p.id, lz4_flex::compress_prepend_size(raw.as_bytes())));
+                }
+            }
+        }
+        PreparedBatch {
+            records,
+            columns,
+            sources,
+        }
+    }
+
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
 impl Store for SqliteStore {
-    async fn write_batch(&self, records: &[Record]) -> Result<(), StoreError> {
+    async fn write_prepared(&self, batch: &PreparedBatch) -> Result<(), StoreError> {
+        let records = &batch.records;
         let posts: Vec<&Post> = records
             .iter()
             .filter_map(|r| {
@@ -370,12 +490,11 @@ impl Store for SqliteStore {
             })
             .collect();
         let accounts = latest_accounts(records);
-        let columns: Vec<PostColumns> = posts.iter().map(|p| PostColumns::of(p)).collect();
         let mut connection = self.pool.acquire().await?;
         let mut handle = connection.lock_handle().await?;
         let db = Db::new(handle.as_raw_handle());
         db.exec("BEGIN IMMEDIATE")?;
-        match write_records(&db, &posts, &columns, &accounts, &dms) {
+        match write_records(&db, &posts, &batch.columns, &batch.sources, &accounts, &dms) {
             Ok(()) => db.exec("COMMIT"),
             Err(e) => {
                 // Nothing of a failed batch stays: the next run writes it whole.
@@ -530,15 +649,29 @@ mod tests {
     fn json_columns_parse_back_whatever_the_text() {
         let post = Post {
             hashtags: vec!["اعرف_حقك".into(), "a\"b\\c\n\u{1}".into()],
-            mentions: vec![Mention { handle: "MCIT_News".into(), user_id: Some(8) }, Mention { handle: "x".into(), user_id: None }],
-            media: vec![Media { key: "3_1".into(), kind: "photo".into(), url: None }],
+            mentions: vec![
+                Mention {
+                    handle: "MCIT_News".into(),
+                    user_id: Some(8),
+                },
+                Mention {
+                    handle: "x".into(),
+                    user_id: None,
+                },
+            ],
+            media: vec![Media {
+                key: "3_1".into(),
+                kind: "photo".into(),
+                url: None,
+            }],
             edit_history: vec![1, 2],
             ..Post::default()
         };
         let c = PostColumns::of(&post);
         let hashtags: Vec<String> = serde_json::from_str(c.hashtags.as_deref().unwrap()).unwrap();
         assert_eq!(hashtags, post.hashtags);
-        let mentions: serde_json::Value = serde_json::from_str(c.mentions.as_deref().unwrap()).unwrap();
+        let mentions: serde_json::Value =
+            serde_json::from_str(c.mentions.as_deref().unwrap()).unwrap();
         assert_eq!(mentions[0]["id"], "8");
         assert!(mentions[1]["id"].is_null());
         let media: serde_json::Value = serde_json::from_str(c.media.as_deref().unwrap()).unwrap();

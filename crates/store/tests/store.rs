@@ -252,3 +252,30 @@ async fn registry_round_trips() {
             .unwrap();
     assert_eq!(body, "communications");
 }
+
+#[tokio::test]
+async fn source_objects_are_kept_compressed_and_decode_back() {
+    let (_dir, store) = open().await;
+    let raw = r#"{"id": "70", "text": "\u0645\u0635\u0631 &amp; more"}"#.repeat(20);
+    store
+        .write_batch(&[Record::Post(Post {
+            raw: Some(raw.clone()),
+            ..post(70, PostKind::Original)
+        })])
+        .await
+        .unwrap();
+    let (codec, bytes): (String, Vec<u8>) =
+        sqlx::query_as("SELECT codec, raw FROM post_sources WHERE post_id = 70")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert!(
+        bytes.len() < raw.len() / 4,
+        "{} bytes for {}",
+        bytes.len(),
+        raw.len()
+    );
+    assert_eq!(tawasul_store::decode_source(&codec, &bytes).unwrap(), raw);
+    assert!(tawasul_store::decode_source("zstd", &bytes).is_err());
+    assert!(tawasul_store::decode_source(&codec, &bytes[..bytes.len() / 2]).is_err());
+}
