@@ -423,6 +423,7 @@ pub fn bench(
         "generated": generated,
         "bytes": bytes,
         "posts_read": summary["posts"],
+        "threading_seconds": summary["threading_seconds"],
         "seconds": seconds,
         "mb_per_s": mb_s,
         "peak_rss_mb": peak_mb,

@@ -20,7 +20,7 @@ use tawasul_store::{ImportRecord, PreparedBatch, SqliteStore, Store};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a kill loses
 /// little and memory stays flat.
-const BATCH_RECORDS: usize = 10_000;
+const BATCH_RECORDS: usize = 5_000;
 /// Errors listed in the summary; the count covers all of them.
 const LISTED_ERRORS: usize = 1000;
 
@@ -44,6 +44,8 @@ struct Summary {
     skipped: u64,
     bytes: u64,
     seconds: f64,
+    /// Of `seconds`, the time spent threading reply trees into conversations at the end.
+    threading_seconds: f64,
     mb_per_s: f64,
     errors: Vec<ErrorEntry>,
     errors_not_listed: u64,
@@ -174,7 +176,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
 
     for file in &args.files {
         let file_started = now_ms();
-        let (tx, rx) = sync_channel::<Message>(3);
+        let (tx, rx) = sync_channel::<Message>(2);
         let options = ReadOptions {
             format: args.format,
             columns: args.columns.clone(),
@@ -270,7 +272,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
             break;
         }
     }
+    let threading = Instant::now();
     runtime.block_on(store.thread_conversations())?;
+    summary.threading_seconds = threading.elapsed().as_secs_f64();
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -209,6 +209,24 @@ pub enum Record {
     Account(AccountInfo),
 }
 
+impl Record {
+    /// The post, if this record is one.
+    pub fn as_post(&self) -> Option<&Post> {
+        match self {
+            Record::Post(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The direct message, if this record is one.
+    pub fn as_direct_message(&self) -> Option<&DirectMessage> {
+        match self {
+            Record::DirectMessage(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

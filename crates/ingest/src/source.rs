@@ -131,24 +131,33 @@ pub fn read_path(
     let file = File::open(path).map_err(io_err)?;
     let counted = CountingReader::new(file, progress);
     let mut owner = sibling_archive_owner(path);
-    if got >= 2 && magic[..2] == [0x1f, 0x8b] {
-        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, counted));
-        read_reader(
-            &name,
-            BufReader::with_capacity(BUFFER, gz),
-            options,
-            &mut owner,
-            sink,
-        )
+    let gzipped = got >= 2 && magic[..2] == [0x1f, 0x8b];
+    read_plain_or_gz(&name, counted, gzipped, options, &mut owner, sink)
+}
+
+/// Buffers `input`, decompressing it first when it is gzip.
+fn read_plain_or_gz(
+    name: &str,
+    input: impl Read,
+    gzipped: bool,
+    options: &ReadOptions,
+    owner: &mut Option<ArchiveOwner>,
+    sink: &mut dyn Sink,
+) -> Result<Format, IngestError> {
+    let input: Box<dyn Read + '_> = if gzipped {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            BUFFER, input,
+        )))
     } else {
-        read_reader(
-            &name,
-            BufReader::with_capacity(BUFFER, counted),
-            options,
-            &mut owner,
-            sink,
-        )
-    }
+        Box::new(input)
+    };
+    read_reader(
+        name,
+        BufReader::with_capacity(BUFFER, input),
+        options,
+        owner,
+        sink,
+    )
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -246,24 +255,14 @@ fn read_zip(
         })?;
         let compressed = entry.compressed_size();
         let label = format!("{name}!{entry_name}");
-        let format = if base.ends_with(".gz") {
-            let gz = flate2::read::MultiGzDecoder::new(entry);
-            read_reader(
-                &label,
-                BufReader::with_capacity(BUFFER, gz),
-                options,
-                &mut owner,
-                sink,
-            )?
-        } else {
-            read_reader(
-                &label,
-                BufReader::with_capacity(BUFFER, entry),
-                options,
-                &mut owner,
-                sink,
-            )?
-        };
+        let format = read_plain_or_gz(
+            &label,
+            entry,
+            base.ends_with(".gz"),
+            options,
+            &mut owner,
+            sink,
+        )?;
         progress.fetch_add(compressed, Ordering::Relaxed);
         if detected == Format::Auto || format == Format::XArchive {
             detected = format;

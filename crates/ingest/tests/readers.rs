@@ -33,16 +33,7 @@ impl Sink for Collect {
 
 impl Collect {
     fn posts(&self) -> Vec<&Post> {
-        self.records
-            .iter()
-            .filter_map(|r| {
-                if let Record::Post(p) = r {
-                    Some(p)
-                } else {
-                    None
-                }
-            })
-            .collect()
+        self.records.iter().filter_map(Record::as_post).collect()
     }
     fn post(&self, id: u64) -> &Post {
         self.posts()
@@ -54,13 +45,7 @@ impl Collect {
     fn dms(&self) -> Vec<&DirectMessage> {
         self.records
             .iter()
-            .filter_map(|r| {
-                if let Record::DirectMessage(d) = r {
-                    Some(d)
-                } else {
-                    None
-                }
-            })
+            .filter_map(Record::as_direct_message)
             .collect()
     }
 }

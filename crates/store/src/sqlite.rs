@@ -204,10 +204,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(30))
             .page_size(8192)
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", "-32768")
+            // Statement journals of multi-row upserts stay in memory (bounded by one statement).
+            .pragma("temp_store", "memory")
             // Checkpoint in larger steps: hot index pages are copied once, not every 4 MB.
             .pragma("wal_autocheckpoint", "8192")
-            .pragma("temp_store", "memory")
             .statement_cache_capacity(64);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -469,25 +470,10 @@ impl PreparedBatch {
 impl Store for SqliteStore {
     async fn write_prepared(&self, batch: &PreparedBatch) -> Result<(), StoreError> {
         let records = &batch.records;
-        let posts: Vec<&Post> = records
-            .iter()
-            .filter_map(|r| {
-                if let Record::Post(p) = r {
-                    Some(p)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let posts: Vec<&Post> = records.iter().filter_map(Record::as_post).collect();
         let dms: Vec<&DirectMessage> = records
             .iter()
-            .filter_map(|r| {
-                if let Record::DirectMessage(d) = r {
-                    Some(d)
-                } else {
-                    None
-                }
-            })
+            .filter_map(Record::as_direct_message)
             .collect();
         let accounts = latest_accounts(records);
         let mut connection = self.pool.acquire().await?;
@@ -527,7 +513,10 @@ impl Store for SqliteStore {
              SELECT 'public', thread_root, MIN(created_at), MAX(created_at), COUNT(*) FROM posts \
              WHERE kind != 'retweet' AND thread_root IS NOT NULL GROUP BY thread_root \
              ON CONFLICT(root_post_id) DO UPDATE SET started_at = excluded.started_at, \
-             last_activity_at = excluded.last_activity_at, messages = excluded.messages",
+             last_activity_at = excluded.last_activity_at, messages = excluded.messages \
+             WHERE conversations.messages IS NOT excluded.messages \
+             OR conversations.started_at IS NOT excluded.started_at \
+             OR conversations.last_activity_at IS NOT excluded.last_activity_at",
         )
         .execute(&mut *tx)
         .await?;
