@@ -27,6 +27,7 @@ const LISTED_ERRORS: usize = 1000;
 /// Options of one `import` run.
 pub struct ImportArgs {
     pub data_dir: PathBuf,
+    pub registry: Option<PathBuf>,
     pub files: Vec<PathBuf>,
     pub format: Format,
     pub columns: String,
@@ -137,14 +138,32 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Opens the store of a data directory, seeding the shipped registry on first use.
-pub fn open_store(runtime: &tokio::runtime::Runtime, data_dir: &Path) -> Result<SqliteStore> {
+/// Opens the store of a data directory. A registry file given on the command line replaces the
+/// stored one; otherwise a new store gets the shipped registry.
+pub fn open_store(
+    runtime: &tokio::runtime::Runtime,
+    data_dir: &Path,
+    registry: Option<&Path>,
+) -> Result<SqliteStore> {
+    // Read and check the file before touching the store: a bad registry changes nothing.
+    let loaded = match registry {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the registry {}", path.display()))?;
+            Some(Registry::from_toml(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
     runtime.block_on(async {
         let store = SqliteStore::open_dir(data_dir)
             .await
             .with_context(|| format!("opening the store in {}", data_dir.display()))?;
-        if store.registry_is_empty().await? {
-            store.save_registry(&Registry::shipped()).await?;
+        match loaded {
+            Some(registry) => store.save_registry(&registry).await?,
+            None if store.registry_is_empty().await? => {
+                store.save_registry(&Registry::shipped()).await?
+            }
+            None => {}
         }
         Ok(store)
     })
@@ -161,7 +180,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Runs `tawasul import`.
 pub fn import(args: ImportArgs) -> Result<ExitCode> {
     let runtime = runtime()?;
-    let store = open_store(&runtime, &args.data_dir)?;
+    let store = open_store(&runtime, &args.data_dir, args.registry.as_deref())?;
     let total_bytes: u64 = args
         .files
         .iter()
@@ -331,9 +350,9 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 }
 
 /// Runs `tawasul stats`.
-pub fn stats(data_dir: &Path, json: bool) -> Result<ExitCode> {
+pub fn stats(data_dir: &Path, registry: Option<&Path>, json: bool) -> Result<ExitCode> {
     let runtime = runtime()?;
-    let store = open_store(&runtime, data_dir)?;
+    let store = open_store(&runtime, data_dir, registry)?;
     let stats = runtime.block_on(store.stats())?;
     runtime.block_on(store.close());
     if json {
@@ -347,6 +366,7 @@ pub fn stats(data_dir: &Path, json: bool) -> Result<ExitCode> {
         println!("accounts         {:>10}", stats.accounts);
         println!("direct messages  {:>10}", stats.direct_messages);
         println!("conversations    {:>10}", stats.conversations);
+        println!("bodies           {:>10}", stats.bodies);
     }
     Ok(ExitCode::SUCCESS)
 }

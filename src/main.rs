@@ -23,6 +23,10 @@ struct Cli {
         env = "TAWASUL_DATA_DIR"
     )]
     data_dir: PathBuf,
+    /// A registry of bodies and accounts (TOML, like crates/core/data/registry.toml) to store,
+    /// replacing the one in the store.
+    #[arg(long, global = true)]
+    registry: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -136,6 +140,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => import_cmd::import(import_cmd::ImportArgs {
             data_dir: cli.data_dir,
+            registry: cli.registry,
             files,
             format: tawasul_ingest::Format::parse(&format).unwrap_or(tawasul_ingest::Format::Auto),
             columns,
@@ -143,7 +148,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             keep_raw: !no_raw,
             quiet,
         }),
-        Command::Stats { json } => import_cmd::stats(&cli.data_dir, json),
+        Command::Stats { json } => import_cmd::stats(&cli.data_dir, cli.registry.as_deref(), json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {
             BenchCommand::Import {

@@ -174,6 +174,46 @@ fn unreadable_inputs_are_clear_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("tweet_no"));
 }
 
+#[test]
+fn a_registry_file_replaces_the_shipped_one_and_a_bad_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert_eq!(stats(&data)["bodies"], 16, "the shipped registry");
+    let good = dir.path().join("mine.toml");
+    std::fs::write(
+        &good,
+        "[[body]]\nkey = \"transport\"\nkind = \"ministry\"\nname_ar = \"وزارة النقل\"\nname_en = \"Ministry of Transport\"\naccounts = [{ handle = \"MoTransport\", kind = \"official\" }]\n",
+    )
+    .unwrap();
+    let out = tawasul(
+        &data,
+        &["--registry", &good.display().to_string(), "stats", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["bodies"], 1);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[body]]\nkey = \"x\"\nkind = \"kingdom\"\nname_ar = \"x\"\nname_en = \"x\"\n",
+    )
+    .unwrap();
+    let out = tawasul(
+        &data,
+        &["--registry", &bad.display().to_string(), "stats", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("kingdom"),
+        "{stderr}"
+    );
+    assert_eq!(stats(&data)["bodies"], 1, "the bad file changed nothing");
+}
+
 /// Posts and conversations as a user would see them, for comparing whole stores.
 fn dump(data_dir: &Path) -> String {
     let db = data_dir.join("tawasul.db");

@@ -66,6 +66,8 @@ pub struct Stats {
     pub incomplete_posts: u64,
     /// Metric observations over time.
     pub metric_snapshots: u64,
+    /// Bodies in the registry.
+    pub bodies: u64,
 }
 
 /// One finished import, for the audit trail.

@@ -609,6 +609,7 @@ impl Store for SqliteStore {
             conversations: count("SELECT COUNT(*) FROM conversations").await?,
             incomplete_posts: count("SELECT COUNT(*) FROM posts WHERE complete = 0").await?,
             metric_snapshots: count("SELECT COUNT(*) FROM metric_snapshots").await?,
+            bodies: count("SELECT COUNT(*) FROM bodies").await?,
             by_kind: KindCounts::default(),
         };
         let rows = sqlx::query("SELECT kind, COUNT(*) FROM posts GROUP BY kind")
