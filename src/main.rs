@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_import;
+mod classify_cmd;
 mod corpus;
 mod import_cmd;
 mod text_cmd;
@@ -54,6 +55,35 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Train a model from a recipe (models/recipes/*.toml): cross-validates, then trains on all
+    /// its data and writes the model and its evaluation report (`<out>.eval.md`).
+    Train {
+        /// The recipe.
+        #[arg(long)]
+        recipe: PathBuf,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Evaluate a recipe (k-fold cross-validation and its held-out file); prints JSON metrics.
+    Eval {
+        /// The recipe.
+        #[arg(long)]
+        recipe: PathBuf,
+        /// Write each item's cross-validation fold (JSON list, recipe order) for the anchors.
+        #[arg(long)]
+        write_folds: Option<PathBuf>,
+    },
+    /// Classify stdin: JSON lines {"id","text"} or plain lines; one JSON line out per line in:
+    /// {"id","label","confidence"[,"needs_reply"]}.
+    Classify {
+        /// post_type or intent.
+        #[arg(long, value_parser = ["post_type", "intent"])]
+        task: String,
+        /// A model file (default: models/<task>.model).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// What the store holds.
     Stats {
@@ -148,6 +178,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             keep_raw: !no_raw,
             quiet,
         }),
+        Command::Train { recipe, out } => {
+            classify_cmd::train(&recipe, &out, &corpus::shared_data_dir())
+        }
+        Command::Eval {
+            recipe,
+            write_folds,
+        } => classify_cmd::eval(&recipe, &corpus::shared_data_dir(), write_folds.as_deref()),
+        Command::Classify { task, model } => classify_cmd::classify(&task, model),
         Command::Stats { json } => import_cmd::stats(&cli.data_dir, cli.registry.as_deref(), json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {

@@ -37,7 +37,7 @@ pub enum TextCommand {
 const MAX_LINE_BYTES: u64 = 16 << 20;
 
 /// Run `f` on every line of stdin (without its line ending), writing to a buffered stdout.
-fn each_line(mut f: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn each_line(mut f: impl FnMut(&str, &mut dyn Write) -> Result<()>) -> Result<()> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();

@@ -1,0 +1,120 @@
+"""Side-by-side classifier anchors on exactly tawasul's cross-validation folds.
+
+For each recipe: `tawasul eval --write-folds` gives tawasul's macro-F1 and each item's fold;
+scikit-learn (TF-IDF character n-grams + logistic regression, balanced) and fastText
+supervised (word + char n-grams via subwords) are trained and scored on the same folds.
+Prediction throughput (texts/s) of each is measured on the same texts, tawasul through
+`tawasul classify` as a user runs it.
+
+usage: classify_anchors.py TAWASUL_BINARY SHARED_DATA_DIR RECIPE...
+prints one JSON object per recipe.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+
+import fasttext
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.pipeline import make_pipeline
+
+
+def load(recipe, shared):
+    texts, labels = [], []
+    for source in recipe["data"]:
+        with open(os.path.join(shared, source["path"]), encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        header = rows[0]
+        t, l = header.index(source["text"]), header.index(source["label"])
+        for row in rows[1:]:
+            texts.append(row[t])
+            labels.append(row[l].strip())
+    return texts, labels
+
+
+def cross_validate(make, texts, labels, folds):
+    predicted = [None] * len(texts)
+    for k in sorted(set(folds)):
+        train = [i for i, f in enumerate(folds) if f != k]
+        test = [i for i, f in enumerate(folds) if f == k]
+        model = make([texts[i] for i in train], [labels[i] for i in train])
+        for i, p in zip(test, model([texts[i] for i in test])):
+            predicted[i] = p
+    return f1_score(labels, predicted, average="macro")
+
+
+def sklearn_model(texts, labels):
+    pipe = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        LogisticRegression(max_iter=2000, C=10, class_weight="balanced"),
+    )
+    pipe.fit(texts, labels)
+    return pipe.predict
+
+
+def fasttext_model(texts, labels):
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
+        for t, l in zip(texts, labels):
+            f.write(f"__label__{l} {' '.join(t.split())}\n")
+        path = f.name
+    model = fasttext.train_supervised(path, epoch=25, lr=0.5, wordNgrams=2, minn=2, maxn=5,
+                                      dim=100, seed=1, thread=1, verbose=0)
+    os.unlink(path)
+    return lambda batch: [model.predict(" ".join(t.split()))[0][0][len("__label__"):] for t in batch]
+
+
+def throughput(predict, texts, repeat=20):
+    batch = texts * repeat
+    started = time.perf_counter()
+    predict(batch)
+    return len(batch) / (time.perf_counter() - started)
+
+
+def main():
+    tawasul, shared, recipes = sys.argv[1], sys.argv[2], sys.argv[3:]
+    for recipe_path in recipes:
+        with open(recipe_path, "rb") as f:
+            recipe = tomllib.load(f)
+        texts, labels = load(recipe, shared)
+        with tempfile.TemporaryDirectory() as scratch:
+            folds_path = os.path.join(scratch, "folds.json")
+            out = subprocess.run([tawasul, "eval", "--recipe", recipe_path, "--write-folds", folds_path],
+                                 check=True, capture_output=True, text=True).stdout
+            ours = json.loads(out)
+            with open(folds_path) as f:
+                folds = json.load(f)
+            assert len(folds) == len(texts), "tawasul and this script read different items"
+            lines = os.path.join(scratch, "lines.jsonl")
+            with open(lines, "w", encoding="utf-8") as f:
+                for i, t in enumerate(texts * 20):
+                    f.write(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n")
+            started = time.perf_counter()
+            with open(lines, "rb") as f:
+                subprocess.run([tawasul, "classify", "--task", recipe["task"]], stdin=f,
+                               stdout=subprocess.DEVNULL, check=True)
+            ours_tps = len(texts) * 20 / (time.perf_counter() - started)
+        report = {
+            "task": recipe["task"],
+            "items": len(texts),
+            "macro_f1": {
+                "tawasul": ours["cross_validation"]["macro_f1"],
+                "sklearn_char_lr": cross_validate(sklearn_model, texts, labels, folds),
+                "fasttext": cross_validate(fasttext_model, texts, labels, folds),
+            },
+            "texts_per_s": {
+                "tawasul_classify_cli": ours_tps,
+                "sklearn_char_lr": throughput(sklearn_model(texts, labels), texts),
+                "fasttext": throughput(fasttext_model(texts, labels), texts),
+            },
+        }
+        print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

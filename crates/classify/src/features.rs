@@ -1,0 +1,235 @@
+//! Text → sparse feature vector, by hashing: character n-grams of each word in the `model`
+//! normal form (spelling variation and Egyptian forms share most of them), word and stem
+//! unigrams and bigrams, and social-token cues (mentions, links, hashtags, numbers, question
+//! marks). Hashing keeps the model size fixed whatever the vocabulary.
+
+use serde::{Deserialize, Serialize};
+use tawasul_text::{normalize_into, shipped_stemmer, tokenize, Profile, Stemmer, TokenKind};
+
+/// How features are made; stored in the model file so prediction matches training.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// Hash space is 2^bits.
+    pub bits: u32,
+    /// Shortest character n-gram.
+    pub char_min: usize,
+    /// Longest character n-gram.
+    pub char_max: usize,
+    /// Word and stem bigrams as well as unigrams.
+    pub word_bigrams: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            bits: 18,
+            char_min: 2,
+            char_max: 5,
+            word_bigrams: true,
+        }
+    }
+}
+
+/// Sparse features: (index, value) pairs, L2-normalised.
+pub type SparseVector = Vec<(u32, f32)>;
+
+const NS_CHAR: u64 = 0x9e37_79b9_7f4a_7c15;
+const NS_WORD: u64 = 0xc2b2_ae3d_27d4_eb4f;
+const NS_STEM: u64 = 0x1656_67b1_9e37_79f9;
+const NS_BIGRAM: u64 = 0x27d4_eb2f_1656_67c5;
+const NS_CUE: u64 = 0x85eb_ca77_c2b2_ae63;
+
+fn fnv(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // final mix so that nearby inputs spread over the table
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// Turns texts into feature vectors, reusing its buffers between calls.
+pub struct Featurizer {
+    config: FeatureConfig,
+    mask: u64,
+    stemmer: &'static Stemmer<'static>,
+    normal: String,
+    word: String,
+    bounds: Vec<usize>,
+    stems: Vec<(u64, u64)>,
+}
+
+impl Featurizer {
+    /// A featurizer for `config`.
+    pub fn new(config: FeatureConfig) -> Self {
+        let mask = (1u64 << config.bits.clamp(8, 26)) - 1;
+        Featurizer {
+            config,
+            mask,
+            stemmer: shipped_stemmer(),
+            normal: String::new(),
+            word: String::new(),
+            bounds: Vec::new(),
+            stems: Vec::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// Size of the hash space.
+    pub fn dim(&self) -> usize {
+        (self.mask + 1) as usize
+    }
+
+    fn push(&self, out: &mut SparseVector, h: u64) {
+        out.push(((h & self.mask) as u32, 1.0));
+    }
+
+    /// Writes the features of `text` into `out` (cleared first).
+    pub fn features_into(&mut self, text: &str, out: &mut SparseVector) {
+        out.clear();
+        self.stems.clear();
+        let mut normal = std::mem::take(&mut self.normal);
+        normal.clear();
+        normalize_into(text, Profile::Model, &mut normal);
+        let mut first = true;
+        for token in tokenize(&normal) {
+            let t = token.text(&normal);
+            match token.kind {
+                TokenKind::Word => {
+                    let word_hash = fnv(NS_WORD, t.as_bytes());
+                    self.push(out, word_hash);
+                    // The stem as a slice of the word: no allocation per word.
+                    let span = self.stemmer.stem_span(t);
+                    let stem = t.get(span.start..span.end).unwrap_or(t);
+                    let stem_hash = fnv(
+                        NS_STEM ^ u64::from(span.restore_teh_marbuta),
+                        stem.as_bytes(),
+                    );
+                    self.push(out, stem_hash);
+                    self.stems.push((word_hash, stem_hash));
+                    self.char_ngrams(t, out);
+                }
+                TokenKind::Hashtag => {
+                    self.push(out, fnv(NS_CUE, b"#"));
+                    // hashtag words count as words too (#اعرف_حقك)
+                    for part in t.split('_').filter(|p| !p.is_empty()) {
+                        self.push(out, fnv(NS_WORD, part.as_bytes()));
+                        self.char_ngrams(part, out);
+                    }
+                }
+                TokenKind::Mention => {
+                    self.push(out, fnv(NS_CUE, if first { b"@first" } else { b"@" }));
+                }
+                TokenKind::Url => self.push(out, fnv(NS_CUE, b"url")),
+                TokenKind::Emoji => {
+                    self.push(out, fnv(NS_CUE, b"emoji"));
+                    self.push(out, fnv(NS_WORD, t.as_bytes()));
+                }
+                TokenKind::Number => self.push(out, fnv(NS_CUE, b"number")),
+                TokenKind::Punct => {
+                    if t == "?" || t == "؟" {
+                        self.push(out, fnv(NS_CUE, b"?"));
+                    } else if t == "!" {
+                        self.push(out, fnv(NS_CUE, b"!"));
+                    }
+                }
+            }
+            first = false;
+        }
+        if self.config.word_bigrams {
+            for pair in self.stems.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                self.push(
+                    out,
+                    fnv(NS_BIGRAM, &(a.0 ^ b.0.rotate_left(17)).to_le_bytes()),
+                );
+                self.push(
+                    out,
+                    fnv(NS_BIGRAM, &(a.1 ^ b.1.rotate_left(29)).to_le_bytes()),
+                );
+            }
+        }
+        self.normal = normal;
+        // Merge duplicates, then L2-normalise so long reviews and short tweets weigh alike.
+        out.sort_unstable_by_key(|&(i, _)| i);
+        let mut w = 0;
+        for r in 0..out.len() {
+            if w > 0 && out[w - 1].0 == out[r].0 {
+                out[w - 1].1 += out[r].1;
+            } else {
+                out[w] = out[r];
+                w += 1;
+            }
+        }
+        out.truncate(w);
+        let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, v) in out.iter_mut() {
+                *v /= norm;
+            }
+        }
+    }
+
+    fn char_ngrams(&mut self, word: &str, out: &mut SparseVector) {
+        let mut w = std::mem::take(&mut self.word);
+        w.clear();
+        w.push('<');
+        w.push_str(word);
+        w.push('>');
+        let mut bounds = std::mem::take(&mut self.bounds);
+        bounds.clear();
+        bounds.extend(w.char_indices().map(|(i, _)| i));
+        bounds.push(w.len());
+        let chars = bounds.len() - 1;
+        for n in self.config.char_min..=self.config.char_max.min(chars) {
+            for start in 0..=(chars - n) {
+                let gram = &w.as_bytes()[bounds[start]..bounds[start + n]];
+                out.push(((fnv(NS_CHAR ^ n as u64, gram) & self.mask) as u32, 1.0));
+            }
+        }
+        self.bounds = bounds;
+        self.word = w;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelling_variants_share_most_features() {
+        let mut f = Featurizer::new(FeatureConfig::default());
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        f.features_into("المسئول عن الكهرباء فين؟", &mut a);
+        f.features_into("المسؤول عن الكهربا فين ؟", &mut b);
+        f.features_into("موعد مباراة الأهلي اليوم", &mut c);
+        let dot = |x: &SparseVector, y: &SparseVector| {
+            let mut s = 0.0;
+            let (mut i, mut j) = (0, 0);
+            while i < x.len() && j < y.len() {
+                match x[i].0.cmp(&y[j].0) {
+                    std::cmp::Ordering::Equal => {
+                        s += x[i].1 * y[j].1;
+                        i += 1;
+                        j += 1;
+                    }
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                }
+            }
+            s
+        };
+        assert!(dot(&a, &b) > 0.8, "{}", dot(&a, &b));
+        assert!(dot(&a, &c) < 0.2, "{}", dot(&a, &c));
+        assert!((dot(&a, &a) - 1.0).abs() < 1e-4);
+        f.features_into("", &mut a);
+        assert!(a.is_empty());
+    }
+}

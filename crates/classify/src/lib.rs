@@ -1,0 +1,14 @@
+//! Classifiers for tawasul's codebook tasks (`post_type`, `intent`, `body`): features hashed
+//! from the Arabic text core's tokens, normal forms and stems; a multinomial logistic
+//! regression trained with a seeded optimiser; versioned, checksummed model files; metrics.
+//!
+//! Pure: callers read files and pass bytes.
+#![deny(missing_docs)]
+
+pub mod features;
+pub mod metrics;
+pub mod model;
+
+pub use features::{FeatureConfig, Featurizer, SparseVector};
+pub use metrics::{stratified_folds, Evaluation};
+pub use model::{LinearModel, ModelError, TrainOptions};
