@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use tawasul_classify::{
-    stratified_folds, Evaluation, FeatureConfig, Featurizer, LinearModel, SparseVector,
-    TrainOptions,
+    fit_temperature, stratified_folds, Evaluation, FeatureConfig, Featurizer, LinearModel,
+    SparseVector, TrainOptions,
 };
 
 /// A training recipe.
@@ -115,11 +115,12 @@ fn featurize(config: &FeatureConfig, items: &[Labelled]) -> Vec<(SparseVector, u
         .collect()
 }
 
+/// Trains on `train`, scores `test`; also returns the raw logits of `test` for calibration.
 fn evaluate(
     recipe: &Recipe,
     train: &[(SparseVector, usize)],
     test: &[(SparseVector, usize)],
-) -> Result<Evaluation> {
+) -> Result<(Evaluation, Vec<Vec<f32>>)> {
     let model = LinearModel::train(
         &recipe.task,
         recipe.labels.clone(),
@@ -129,12 +130,48 @@ fn evaluate(
         "",
     )?;
     let mut probs = vec![0f32; recipe.labels.len()];
+    let mut logits = Vec::with_capacity(test.len());
     let predicted: Vec<usize> = test
         .iter()
-        .map(|(x, _)| model.predict(&mut x.clone(), &mut probs).0)
+        .map(|(x, _)| {
+            let mut x = x.clone();
+            let best = model.predict(&mut x, &mut probs).0;
+            model.logits_into(&x, &mut probs);
+            logits.push(probs.clone());
+            best
+        })
         .collect();
     let gold: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
-    Ok(Evaluation::new(&recipe.labels, &gold, &predicted))
+    Ok((Evaluation::new(&recipe.labels, &gold, &predicted), logits))
+}
+
+/// Expected calibration error of the top class, 10 equal-width confidence bins.
+fn expected_calibration_error(logits: &[Vec<f32>], gold: &[usize], temperature: f32) -> f64 {
+    let mut bins = [(0usize, 0f64, 0usize); 10];
+    for (l, &g) in logits.iter().zip(gold) {
+        let max = l.iter().copied().fold(f32::MIN, f32::max);
+        let exps: Vec<f64> = l
+            .iter()
+            .map(|v| (((v - max) / temperature) as f64).exp())
+            .collect();
+        let sum: f64 = exps.iter().sum();
+        let (best, top) = exps
+            .iter()
+            .enumerate()
+            .fold((0, 0.0), |b, (i, &e)| if e > b.1 { (i, e) } else { b });
+        let confidence = top / sum;
+        let bin = ((confidence * 10.0) as usize).min(9);
+        bins[bin].0 += 1;
+        bins[bin].1 += confidence;
+        bins[bin].2 += usize::from(best == g);
+    }
+    let n = logits.len().max(1) as f64;
+    bins.iter()
+        .filter(|b| b.0 > 0)
+        .map(|&(count, conf, right)| {
+            (count as f64 / n) * (conf / count as f64 - right as f64 / count as f64).abs()
+        })
+        .sum()
 }
 
 /// k-fold cross-validation over all data, and the held-out split when the recipe has one.
@@ -146,6 +183,7 @@ fn evaluations(
     let labels: Vec<usize> = examples.iter().map(|(_, y)| *y).collect();
     let folds = stratified_folds(&labels, recipe.folds, recipe.training.seed);
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
+    let (mut oof_logits, mut oof_gold) = (Vec::new(), Vec::new());
     for (k, fold) in folds.iter().enumerate() {
         let in_fold: std::collections::HashSet<usize> = fold.iter().copied().collect();
         let train: Vec<(SparseVector, usize)> = (0..examples.len())
@@ -153,7 +191,10 @@ fn evaluations(
             .map(|i| examples[i].clone())
             .collect();
         let test: Vec<(SparseVector, usize)> = fold.iter().map(|&i| examples[i].clone()).collect();
-        let e = evaluate(recipe, &train, &test).with_context(|| format!("fold {}", k + 1))?;
+        let (e, logits) =
+            evaluate(recipe, &train, &test).with_context(|| format!("fold {}", k + 1))?;
+        oof_logits.extend(logits);
+        oof_gold.extend(test.iter().map(|(_, y)| *y));
         for (g, row) in e.confusion.iter().enumerate() {
             for (p, &n) in row.iter().enumerate() {
                 gold.extend(std::iter::repeat_n(g, n));
@@ -171,6 +212,14 @@ fn evaluations(
     if !positive.is_empty() {
         report["cross_validation"]["needs_reply_f1"] = cv.grouped_f1(&positive).into();
     }
+    let (temperature, nll_before, nll_after) = fit_temperature(&oof_logits, &oof_gold);
+    report["calibration"] = serde_json::json!({
+        "temperature": temperature,
+        "nll_uncalibrated": nll_before,
+        "nll_calibrated": nll_after,
+        "ece_uncalibrated": expected_calibration_error(&oof_logits, &oof_gold, 1.0),
+        "ece_calibrated": expected_calibration_error(&oof_logits, &oof_gold, temperature),
+    });
     if items.iter().any(|i| i.heldout) {
         let train: Vec<_> = examples
             .iter()
@@ -184,7 +233,7 @@ fn evaluations(
             .filter(|(_, i)| i.heldout)
             .map(|(e, _)| e.clone())
             .collect();
-        let e = evaluate(recipe, &train, &test)?;
+        let (e, _) = evaluate(recipe, &train, &test)?;
         report["heldout"] = serde_json::json!({"train_items": train.len(), "macro_f1": e.macro_f1, "accuracy": e.accuracy, "evaluation": e});
         if !positive.is_empty() {
             report["heldout"]["needs_reply_f1"] = e.grouped_f1(&positive).into();
@@ -239,6 +288,8 @@ pub fn train(recipe_path: &Path, out: &Path, shared: &Path) -> Result<ExitCode> 
         &recipe.training,
         &provenance,
     )?;
+    let mut model = model;
+    model.header.temperature = report["calibration"]["temperature"].as_f64().unwrap_or(1.0) as f32;
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     let md = out.with_extension("eval.md");
@@ -269,6 +320,17 @@ fn markdown(recipe: &Recipe, report: &serde_json::Value, bytes: usize, provenanc
         bytes as f64 / 1e6,
         recipe.folds
     );
+    if let Some(c) = report.get("calibration") {
+        md.push_str(&format!(
+            "Calibration: softmax temperature {:.3} fitted on the out-of-fold predictions; expected \
+             calibration error {:.3} → {:.3}, log-loss {:.3} → {:.3}.\n\n",
+            c["temperature"].as_f64().unwrap_or(1.0),
+            c["ece_uncalibrated"].as_f64().unwrap_or(0.0),
+            c["ece_calibrated"].as_f64().unwrap_or(0.0),
+            c["nll_uncalibrated"].as_f64().unwrap_or(0.0),
+            c["nll_calibrated"].as_f64().unwrap_or(0.0)
+        ));
+    }
     for (name, key) in [
         ("Cross-validation", "cross_validation"),
         ("Held-out file", "heldout"),

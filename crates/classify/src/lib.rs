@@ -11,4 +11,4 @@ pub mod model;
 
 pub use features::{FeatureConfig, Featurizer, SparseVector};
 pub use metrics::{stratified_folds, Evaluation};
-pub use model::{LinearModel, ModelError, TrainOptions};
+pub use model::{fit_temperature, LinearModel, ModelError, TrainOptions};
