@@ -480,14 +480,14 @@ impl Store for SqliteStore {
         let mut handle = connection.lock_handle().await?;
         let db = Db::new(handle.as_raw_handle());
         db.exec("BEGIN IMMEDIATE")?;
-        match write_records(&db, &posts, &batch.columns, &batch.sources, &accounts, &dms) {
-            Ok(()) => db.exec("COMMIT"),
-            Err(e) => {
-                // Nothing of a failed batch stays: the next run writes it whole.
-                let _ = db.exec("ROLLBACK");
-                Err(e)
-            }
+        let written = write_records(&db, &posts, &batch.columns, &batch.sources, &accounts, &dms)
+            .and_then(|()| db.exec("COMMIT"));
+        if written.is_err() {
+            // Nothing of a failed batch stays (a failed COMMIT included), and the connection
+            // goes back to the pool outside any transaction; the next run writes it whole.
+            let _ = db.exec("ROLLBACK");
         }
+        written
     }
 
     async fn thread_conversations(&self) -> Result<(), StoreError> {
