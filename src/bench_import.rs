@@ -430,9 +430,6 @@ pub fn bench(
         "bars": {"mb_per_s": IMPORT_MB_S_BAR, "peak_rss_mb": PEAK_RSS_MB_BAR},
     });
     println!("{report}");
-    if let (false, Some(keep)) = (generated, keep) {
-        let _ = keep;
-    }
     if check && peak_mb > PEAK_RSS_MB_BAR {
         eprintln!("tawasul bench import: peak RSS {peak_mb:.0} MB is above {PEAK_RSS_MB_BAR} MB");
         return Ok(ExitCode::from(1));

@@ -280,7 +280,7 @@ pub fn train(recipe_path: &Path, out: &Path, shared: &Path) -> Result<ExitCode> 
         recipe_path.display(),
         sources.join(", ")
     );
-    let model = LinearModel::train(
+    let mut model = LinearModel::train(
         &recipe.task,
         recipe.labels.clone(),
         recipe.features.clone(),
@@ -288,7 +288,6 @@ pub fn train(recipe_path: &Path, out: &Path, shared: &Path) -> Result<ExitCode> 
         &recipe.training,
         &provenance,
     )?;
-    let mut model = model;
     model.header.temperature = report["calibration"]["temperature"].as_f64().unwrap_or(1.0) as f32;
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
