@@ -4,10 +4,13 @@
 //! Pure: no I/O beyond parsing a registry text the caller has read.
 #![deny(missing_docs)]
 
+pub mod calendar;
 pub mod model;
 pub mod registry;
+pub mod scorecard;
 pub mod snowflake;
 
+pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Timeline};
 pub use model::{
     AccountInfo, DirectMessage, Label, Media, Mention, Metrics, Post, PostKind, Record,
 };

@@ -1,0 +1,888 @@
+//! Scorecard maths: what each government account publishes and whether, how often and how fast it
+//! answers citizens. Definitions: `shared/reference/metrics.md` §3, summarised here.
+//!
+//! * Citizen messages to G: posts that are not retweets, by authors outside the registry's
+//!   government accounts, that reply to a post of G, are addressed to G (`in_reply_to_user`) or
+//!   mention G. One message may address several accounts; it counts for each. A message belongs
+//!   to the window by its own time.
+//! * A message `q` is answered by G's first reply `r` with `t(r) > t(q)` that either replies to
+//!   `q` itself or, later in `q`'s conversation, is addressed to `q`'s author. G replying to itself
+//!   (threads) and replies by other government accounts do not answer for G.
+//! * Answered within 7 days = the first answer comes at most 7 days after the message.
+//! * Response times: Kaplan–Meier over all messages, unanswered ones censored at
+//!   `min(7 days, as_of − t(q))`, so a silent account cannot look fast by having few answered
+//!   messages. A quantile not reached within 7 days is `None` ("> 7 d"), never a number.
+//!
+//! The engine takes posts in id order (time order for snowflake ids, which is the store's scan
+//! order), one at a time, keeping only per-message state for messages addressed to government
+//! accounts: memory grows with the citizen messages, not with the posts scanned.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, TimeZone, Timelike};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::calendar::{BusinessCalendar, Timeline};
+use crate::model::PostKind;
+
+/// Seven days in ms: the window in which an answer counts.
+pub const ANSWER_WINDOW_MS: i64 = 7 * 86_400_000;
+
+const NONE: u32 = u32::MAX;
+
+/// A government account the scorecard is computed for (or whose posts never count as citizen
+/// input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GovAccount {
+    /// Handle without `@`.
+    pub handle: String,
+    /// Body key of the registry.
+    pub body: String,
+    /// X user id when known from the data.
+    pub user_id: Option<u64>,
+    /// The presidency's account: retweets of its posts are "president retweets".
+    pub is_president: bool,
+    /// Followers at collection time, for engagement per 1,000 followers.
+    pub followers: Option<u64>,
+    /// Whether a scorecard is wanted for this account (others only shape who is a citizen).
+    pub report: bool,
+}
+
+/// One stored post, as the scorecard needs it. Borrowed from the store's scan buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanPost<'a> {
+    /// Post id.
+    pub id: u64,
+    /// Author's user id (0 when unknown).
+    pub author_id: u64,
+    /// Author's handle when known.
+    pub author_handle: &'a str,
+    /// Unix ms.
+    pub time_ms: i64,
+    /// Structural kind.
+    pub kind: PostKind,
+    /// Post replied to (0 when none).
+    pub reply_to_post: u64,
+    /// User replied to (0 when none).
+    pub reply_to_user: u64,
+    /// Reply tree (conversation) id; 0 when unknown.
+    pub thread: u64,
+    /// Post retweeted (0 when none).
+    pub retweet_of: u64,
+    /// Stored mentions JSON (`[{"handle":…,"id":…}]`) or empty.
+    pub mentions_json: &'a str,
+    /// Stored hashtags JSON (`["…"]`) or empty.
+    pub hashtags_json: &'a str,
+    /// Has photos or videos.
+    pub has_media: bool,
+    /// `reply_settings` when the source gave it.
+    pub reply_settings: &'a str,
+    /// Likes (None when unknown).
+    pub likes: Option<u64>,
+    /// Replies.
+    pub replies: Option<u64>,
+    /// Retweets.
+    pub retweets: Option<u64>,
+    /// Quotes.
+    pub quotes: Option<u64>,
+    /// `post_type` label, empty when none.
+    pub post_type: &'a str,
+    /// `intent` label, empty when none.
+    pub intent: &'a str,
+}
+
+/// The reporting window and the moment the computation is made.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    /// First instant, inclusive (Unix ms).
+    pub from_ms: i64,
+    /// Last instant, exclusive (Unix ms).
+    pub to_ms: i64,
+    /// "Now": messages younger than 7 days at this instant are censored at their age.
+    pub as_of_ms: i64,
+}
+
+/// Whether an intent needs a reply (CODEBOOK §2).
+pub fn intent_needs_reply(intent: &str) -> bool {
+    matches!(intent, "complaint" | "question" | "request")
+}
+
+/// A quantile of a response-time distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantile {
+    /// Reached at this many seconds.
+    Seconds(f64),
+    /// Fewer than the quantile's share were answered within 7 days: "> 7 d".
+    NotReached,
+    /// No messages at all.
+    NoData,
+}
+
+impl Quantile {
+    /// Seconds, or None when not reached or no data.
+    pub fn seconds(self) -> Option<f64> {
+        match self {
+            Quantile::Seconds(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Kaplan–Meier estimate of time-to-answer from `(duration_ms, answered)` observations;
+/// censored observations (`answered == false`) leave the risk set without an event.
+pub fn kaplan_meier_quantile(observations: &mut [(i64, bool)], share: f64) -> Quantile {
+    if observations.is_empty() {
+        return Quantile::NoData;
+    }
+    // Events before censorings at equal times (the usual convention).
+    observations.sort_unstable_by_key(|&(duration, answered)| (duration, !answered));
+    let mut at_risk = observations.len() as f64;
+    let mut survival = 1.0_f64;
+    let mut index = 0;
+    while index < observations.len() {
+        let time = observations[index].0;
+        let mut events = 0.0;
+        let mut leaving = 0.0;
+        while index < observations.len() && observations[index].0 == time {
+            if observations[index].1 {
+                events += 1.0;
+            }
+            leaving += 1.0;
+            index += 1;
+        }
+        if events > 0.0 {
+            survival *= 1.0 - events / at_risk;
+            // 1e-12 guards against 0.4999999 when the share is exactly reached.
+            if 1.0 - survival >= share - 1e-12 {
+                return Quantile::Seconds(time as f64 / 1000.0);
+            }
+        }
+        at_risk -= leaving;
+    }
+    Quantile::NotReached
+}
+
+/// Kaplan–Meier probability of an answer within `limit_ms`.
+pub fn kaplan_meier_share_within(observations: &mut [(i64, bool)], limit_ms: i64) -> Option<f64> {
+    if observations.is_empty() {
+        return None;
+    }
+    observations.sort_unstable_by_key(|&(duration, answered)| (duration, !answered));
+    let mut at_risk = observations.len() as f64;
+    let mut survival = 1.0_f64;
+    let mut index = 0;
+    while index < observations.len() && observations[index].0 <= limit_ms {
+        let time = observations[index].0;
+        let mut events = 0.0;
+        let mut leaving = 0.0;
+        while index < observations.len() && observations[index].0 == time {
+            events += f64::from(u8::from(observations[index].1));
+            leaving += 1.0;
+            index += 1;
+        }
+        if events > 0.0 {
+            survival *= 1.0 - events / at_risk;
+        }
+        at_risk -= leaving;
+    }
+    Some(1.0 - survival)
+}
+
+/// What one account published in the window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Publishing {
+    /// All posts.
+    pub posts: u64,
+    /// Originals.
+    pub originals: u64,
+    /// Retweets.
+    pub retweets: u64,
+    /// Retweets of the presidency's posts.
+    pub president_retweets: u64,
+    /// Retweets of other government accounts (the presidency included).
+    pub government_retweets: u64,
+    /// Quotes.
+    pub quotes: u64,
+    /// All replies.
+    pub replies: u64,
+    /// Replies addressed to citizens (not to itself, not to other government accounts).
+    pub replies_to_citizens: u64,
+    /// Replies to itself (threads).
+    pub self_replies: u64,
+    /// Posts with photos or videos.
+    pub with_media: u64,
+    /// Posts whose replies are restricted (`reply_settings` other than everyone).
+    pub restricted_replies: u64,
+    /// Distinct local days with at least one post.
+    pub active_days: u64,
+    /// Posts by weekday (0 = Sunday) and hour, local time of the calendar.
+    pub heatmap: [[u32; 24]; 7],
+    /// Labelled content mix.
+    pub post_types: HashMap<String, u64>,
+    /// Hashtag counts (original spelling of the first occurrence, counted case-insensitively).
+    pub hashtags: HashMap<String, u64>,
+    /// Engagement sums over originals whose counts are known.
+    pub likes: u64,
+    /// Reply counts summed over originals.
+    pub reply_count: u64,
+    /// Retweet counts summed over originals.
+    pub retweet_count: u64,
+    /// Quote counts summed over originals.
+    pub quote_count: u64,
+    /// Originals with known counts.
+    pub originals_with_metrics: u64,
+}
+
+/// How one account answered citizens in the window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Responsiveness {
+    /// Citizen messages addressed to the account.
+    pub citizen_messages: u64,
+    /// Of them, labelled complaint, question or request.
+    pub needs_reply: u64,
+    /// Of them, without an intent label.
+    pub unlabelled: u64,
+    /// Citizen messages answered within 7 days.
+    pub answered_7d: u64,
+    /// Messages needing a reply answered within 7 days.
+    pub needs_reply_answered_7d: u64,
+    /// Messages younger than 7 days at `as_of` and not yet answered: outcome unknown.
+    pub awaiting: u64,
+    /// Counts by intent label.
+    pub intents: HashMap<String, u64>,
+    /// Median wall-clock response (Kaplan–Meier).
+    pub median: Quantile,
+    /// 75th percentile.
+    pub p75: Quantile,
+    /// 90th percentile.
+    pub p90: Quantile,
+    /// Median in business time of the body's calendar.
+    pub median_business: Quantile,
+    /// 90th percentile in business time.
+    pub p90_business: Quantile,
+    /// Estimated share answered within 1 hour.
+    pub within_1h: Option<f64>,
+    /// Estimated share answered within 24 hours.
+    pub within_24h: Option<f64>,
+    /// Of the answers within 7 days, those given while the body was closed.
+    pub answered_outside_hours: u64,
+    /// Conversations in which the account replied at least twice (dialogue, not a one-shot).
+    pub dialogue_threads: u64,
+    /// Conversations in which the account answered at least once.
+    pub answered_threads: u64,
+}
+
+impl Default for Quantile {
+    fn default() -> Self {
+        Quantile::NoData
+    }
+}
+
+/// One account's scorecard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorecard {
+    /// The account.
+    pub account: GovAccount,
+    /// Publishing.
+    pub publishing: Publishing,
+    /// Responsiveness.
+    pub responsiveness: Responsiveness,
+    /// Days in the window.
+    pub days: f64,
+    /// 0–100, see [`interactivity_index`].
+    pub interactivity_index: f64,
+}
+
+impl Scorecard {
+    /// `answered_7d / citizen_messages`, None when there are no messages.
+    pub fn reply_rate(&self) -> Option<f64> {
+        let r = &self.responsiveness;
+        (r.citizen_messages > 0).then(|| r.answered_7d as f64 / r.citizen_messages as f64)
+    }
+
+    /// Reply rate on messages that need a reply.
+    pub fn needs_reply_rate(&self) -> Option<f64> {
+        let r = &self.responsiveness;
+        (r.needs_reply > 0).then(|| r.needs_reply_answered_7d as f64 / r.needs_reply as f64)
+    }
+
+    /// Posts per day over the window.
+    pub fn posts_per_day(&self) -> f64 {
+        if self.days > 0.0 {
+            self.publishing.posts as f64 / self.days
+        } else {
+            0.0
+        }
+    }
+
+    /// Mean likes + replies + retweets + quotes per original with known counts.
+    pub fn engagement_per_original(&self) -> Option<f64> {
+        let p = &self.publishing;
+        (p.originals_with_metrics > 0).then(|| {
+            (p.likes + p.reply_count + p.retweet_count + p.quote_count) as f64
+                / p.originals_with_metrics as f64
+        })
+    }
+
+    /// Bonsón et al.'s E = P3 + C3 + V3: per-original likes, replies and retweets per 1,000
+    /// followers (quotes counted with retweets as shares).
+    pub fn engagement_per_1000_followers(&self) -> Option<f64> {
+        let followers = self.account.followers.filter(|&f| f > 0)? as f64;
+        let p = &self.publishing;
+        (p.originals_with_metrics > 0).then(|| {
+            let n = p.originals_with_metrics as f64;
+            let shares = (p.retweet_count + p.quote_count) as f64;
+            (p.likes as f64 / n + p.reply_count as f64 / n + shares / n) / followers * 1000.0
+        })
+    }
+
+    /// Share of posts with restricted replies.
+    pub fn restricted_share(&self) -> Option<f64> {
+        let p = &self.publishing;
+        (p.posts > 0).then(|| p.restricted_replies as f64 / p.posts as f64)
+    }
+
+    /// Share of the answers within 7 days given outside business hours.
+    pub fn outside_hours_share(&self) -> Option<f64> {
+        let r = &self.responsiveness;
+        (r.answered_7d > 0).then(|| r.answered_outside_hours as f64 / r.answered_7d as f64)
+    }
+
+    /// Hashtags by count, most used first (ties by name), at most `limit`.
+    pub fn top_hashtags(&self, limit: usize) -> Vec<(&str, u64)> {
+        let mut tags: Vec<(&str, u64)> = self
+            .publishing
+            .hashtags
+            .iter()
+            .map(|(tag, &count)| (tag.as_str(), count))
+            .collect();
+        tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        tags.truncate(limit);
+        tags
+    }
+}
+
+/// Post types that inform or serve citizens (DePaula et al.'s information provision, Mergel's
+/// customer service), as opposed to symbolic and presentational posts.
+pub const SERVING_POST_TYPES: [&str; 6] = [
+    "decision",
+    "service",
+    "guidance",
+    "rumor_rebuttal",
+    "citizen_reply",
+    "jobs",
+];
+
+/// The interactivity index, 0–100; the formula and its grounding are in `docs/METRICS.md`:
+///
+/// `100 × (0.40·R + 0.20·S + 0.20·D + 0.20·C)` where R is the 7-day reply rate on messages that
+/// need a reply (all citizen messages when none are labelled), S the Kaplan–Meier share answered
+/// within 24 hours, D the dialogue share of the account's own posts (replies to citizens ÷ posts,
+/// ×4 and capped at 1, so one reply in four posts is full networking), and C the share of
+/// labelled posts that inform or serve citizens. Missing parts (nobody wrote to the account)
+/// count as 0: an account nobody can reach is not interactive.
+pub fn interactivity_index(card: &Scorecard) -> f64 {
+    let r = card
+        .needs_reply_rate()
+        .or_else(|| card.reply_rate())
+        .unwrap_or(0.0);
+    let s = card.responsiveness.within_24h.unwrap_or(0.0);
+    let p = &card.publishing;
+    let d = if p.posts > 0 {
+        (4.0 * p.replies_to_citizens as f64 / p.posts as f64).min(1.0)
+    } else {
+        0.0
+    };
+    let labelled: u64 = p.post_types.values().sum();
+    let serving: u64 = SERVING_POST_TYPES
+        .iter()
+        .filter_map(|label| p.post_types.get(*label))
+        .sum();
+    let c = if labelled > 0 {
+        serving as f64 / labelled as f64
+    } else {
+        0.0
+    };
+    let index = 100.0 * (0.40 * r + 0.20 * s + 0.20 * d + 0.20 * c);
+    (index * 10.0).round() / 10.0
+}
+
+/// Per-message state: one entry per (citizen message, addressed account).
+struct Message {
+    account: u16,
+    time_ms: i64,
+    needs_reply: bool,
+    answered_at: i64,
+    /// Next message of the same (thread, author, account) chain, in time order.
+    next_in_chain: u32,
+    /// Next entry for the same post addressed to another account.
+    next_same_post: u32,
+}
+
+struct Chain {
+    first_open: u32,
+    last: u32,
+}
+
+/// Streaming scorecard computation; see the module documentation.
+pub struct ScorecardEngine {
+    accounts: Vec<GovAccount>,
+    by_id: FxHashMap<u64, u16>,
+    by_handle: FxHashMap<String, u16>,
+    window: Window,
+    calendar: BusinessCalendar,
+    timeline: Timeline,
+    publishing: Vec<Publishing>,
+    active_days: Vec<FxHashSet<i32>>,
+    /// Posts of government accounts: id → account.
+    gov_posts: FxHashMap<u64, u16>,
+    president_posts: FxHashSet<u64>,
+    messages: Vec<Message>,
+    first_by_post: FxHashMap<u64, u32>,
+    chains: FxHashMap<(u64, u64, u16), Chain>,
+    /// (account, thread) → replies to citizens in it.
+    reply_turns: FxHashMap<(u16, u64), u32>,
+    intents: Vec<HashMap<String, u64>>,
+    unlabelled: Vec<u64>,
+    targets: Vec<u16>,
+    handle_buf: String,
+}
+
+impl ScorecardEngine {
+    /// Starts a computation for `accounts` (every government account of the registry, with
+    /// `report` set on the ones wanted) over `window`, timing answers on `calendar`.
+    pub fn new(accounts: Vec<GovAccount>, window: Window, calendar: BusinessCalendar) -> Self {
+        let mut by_id = FxHashMap::default();
+        let mut by_handle = FxHashMap::default();
+        for (index, account) in accounts.iter().enumerate() {
+            let index = index as u16;
+            if let Some(id) = account.user_id {
+                by_id.insert(id, index);
+            }
+            by_handle.insert(account.handle.to_ascii_lowercase(), index);
+        }
+        let timeline = calendar.timeline(
+            window.from_ms - 86_400_000,
+            window
+                .to_ms
+                .max(window.as_of_ms.min(window.to_ms + ANSWER_WINDOW_MS))
+                + ANSWER_WINDOW_MS,
+        );
+        let n = accounts.len();
+        Self {
+            by_id,
+            by_handle,
+            window,
+            calendar,
+            timeline,
+            publishing: vec![Publishing::default(); n],
+            active_days: vec![FxHashSet::default(); n],
+            intents: vec![HashMap::new(); n],
+            unlabelled: vec![0; n],
+            accounts,
+            gov_posts: FxHashMap::default(),
+            president_posts: FxHashSet::default(),
+            messages: Vec::new(),
+            first_by_post: FxHashMap::default(),
+            chains: FxHashMap::default(),
+            reply_turns: FxHashMap::default(),
+            targets: Vec::new(),
+            handle_buf: String::new(),
+        }
+    }
+
+    fn account_of(&mut self, author_id: u64, handle: &str) -> Option<u16> {
+        if author_id != 0 {
+            if let Some(&index) = self.by_id.get(&author_id) {
+                return Some(index);
+            }
+        }
+        if handle.is_empty() {
+            return None;
+        }
+        self.handle_buf.clear();
+        self.handle_buf.push_str(handle);
+        self.handle_buf.make_ascii_lowercase();
+        let index = *self.by_handle.get(self.handle_buf.as_str())?;
+        if author_id != 0 {
+            // Learn the id, so replies addressed by user id find the account.
+            self.by_id.insert(author_id, index);
+            if self.accounts[index as usize].user_id.is_none() {
+                self.accounts[index as usize].user_id = Some(author_id);
+            }
+        }
+        Some(index)
+    }
+
+    /// Feeds one post; posts must come in id (time) order.
+    pub fn push(&mut self, post: &ScanPost<'_>) {
+        match self.account_of(post.author_id, post.author_handle) {
+            Some(account) => self.push_government(account, post),
+            None => self.push_citizen(post),
+        }
+    }
+
+    fn in_window(&self, time_ms: i64) -> bool {
+        self.window.from_ms <= time_ms && time_ms < self.window.to_ms
+    }
+
+    fn push_government(&mut self, account: u16, post: &ScanPost<'_>) {
+        self.gov_posts.insert(post.id, account);
+        if self.accounts[account as usize].is_president {
+            self.president_posts.insert(post.id);
+        }
+        if post.kind == PostKind::Reply {
+            self.answer(account, post);
+        }
+        if !self.in_window(post.time_ms) {
+            return;
+        }
+        let addressed = if post.reply_to_user != 0 {
+            self.by_id.get(&post.reply_to_user).copied()
+        } else {
+            None
+        };
+        let replied_gov = if post.reply_to_post != 0 {
+            self.gov_posts.get(&post.reply_to_post).copied()
+        } else {
+            None
+        };
+        let retweets_president =
+            post.retweet_of != 0 && self.president_posts.contains(&post.retweet_of);
+        let retweets_government =
+            post.retweet_of != 0 && self.gov_posts.contains_key(&post.retweet_of);
+        let local = self
+            .calendar
+            .timezone()
+            .timestamp_millis_opt(post.time_ms)
+            .single();
+        let p = &mut self.publishing[account as usize];
+        p.posts += 1;
+        match post.kind {
+            PostKind::Original => {
+                p.originals += 1;
+                if let (Some(l), Some(c), Some(r)) = (post.likes, post.replies, post.retweets) {
+                    p.originals_with_metrics += 1;
+                    p.likes += l;
+                    p.reply_count += c;
+                    p.retweet_count += r;
+                    p.quote_count += post.quotes.unwrap_or(0);
+                }
+            }
+            PostKind::Retweet => {
+                p.retweets += 1;
+                p.president_retweets += u64::from(retweets_president);
+                p.government_retweets += u64::from(retweets_government);
+            }
+            PostKind::Quote => p.quotes += 1,
+            PostKind::Reply => {
+                p.replies += 1;
+                let to_self = addressed == Some(account)
+                    || (addressed.is_none() && replied_gov == Some(account));
+                if to_self {
+                    p.self_replies += 1;
+                } else if addressed.is_none() && replied_gov.is_none() {
+                    p.replies_to_citizens += 1;
+                }
+            }
+        }
+        p.with_media += u64::from(post.has_media);
+        if !post.reply_settings.is_empty() && post.reply_settings != "everyone" {
+            p.restricted_replies += 1;
+        }
+        if !post.post_type.is_empty() {
+            *p.post_types.entry(post.post_type.to_string()).or_insert(0) += 1;
+        }
+        if post.kind != PostKind::Retweet {
+            for tag in json_strings(post.hashtags_json) {
+                let key = tag.to_lowercase();
+                *p.hashtags.entry(key).or_insert(0) += 1;
+            }
+        }
+        if let Some(local) = local {
+            let weekday = local.weekday().num_days_from_sunday() as usize;
+            p.heatmap[weekday][local.hour() as usize] += 1;
+            self.active_days[account as usize].insert(local.date_naive().num_days_from_ce());
+        }
+    }
+
+    fn push_citizen(&mut self, post: &ScanPost<'_>) {
+        if post.kind == PostKind::Retweet || !self.in_window(post.time_ms) {
+            return;
+        }
+        self.targets.clear();
+        if post.reply_to_post != 0 {
+            if let Some(&account) = self.gov_posts.get(&post.reply_to_post) {
+                self.targets.push(account);
+            }
+        }
+        if post.reply_to_user != 0 {
+            if let Some(&account) = self.by_id.get(&post.reply_to_user) {
+                self.targets.push(account);
+            }
+        }
+        for handle in mention_handles(post.mentions_json) {
+            self.handle_buf.clear();
+            self.handle_buf.push_str(handle);
+            self.handle_buf.make_ascii_lowercase();
+            if let Some(&account) = self.by_handle.get(self.handle_buf.as_str()) {
+                self.targets.push(account);
+            }
+        }
+        if self.targets.is_empty() {
+            return;
+        }
+        self.targets.sort_unstable();
+        self.targets.dedup();
+        let needs_reply = intent_needs_reply(post.intent);
+        let thread = if post.thread != 0 {
+            post.thread
+        } else {
+            post.id
+        };
+        let mut previous_same_post = NONE;
+        for position in 0..self.targets.len() {
+            let account = self.targets[position];
+            let index = self.messages.len() as u32;
+            self.messages.push(Message {
+                account,
+                time_ms: post.time_ms,
+                needs_reply,
+                answered_at: i64::MAX,
+                next_in_chain: NONE,
+                next_same_post: NONE,
+            });
+            if previous_same_post == NONE {
+                self.first_by_post.insert(post.id, index);
+            } else {
+                self.messages[previous_same_post as usize].next_same_post = index;
+            }
+            previous_same_post = index;
+            if post.author_id != 0 {
+                let chain = self
+                    .chains
+                    .entry((thread, post.author_id, account))
+                    .or_insert(Chain {
+                        first_open: index,
+                        last: NONE,
+                    });
+                if chain.last != NONE {
+                    self.messages[chain.last as usize].next_in_chain = index;
+                }
+                if chain.first_open == NONE {
+                    chain.first_open = index;
+                }
+                chain.last = index;
+            }
+            if post.intent.is_empty() {
+                self.unlabelled[account as usize] += 1;
+            } else {
+                *self.intents[account as usize]
+                    .entry(post.intent.to_string())
+                    .or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// A government reply: marks the citizen messages it answers.
+    fn answer(&mut self, account: u16, reply: &ScanPost<'_>) {
+        if reply.reply_to_user != 0 && self.by_id.get(&reply.reply_to_user) == Some(&account) {
+            return; // a thread of its own
+        }
+        let mut answered_any = false;
+        // The message replied to directly.
+        if reply.reply_to_post != 0 {
+            let mut index = self
+                .first_by_post
+                .get(&reply.reply_to_post)
+                .copied()
+                .unwrap_or(NONE);
+            while index != NONE {
+                let message = &mut self.messages[index as usize];
+                if message.account == account
+                    && message.answered_at == i64::MAX
+                    && reply.time_ms > message.time_ms
+                {
+                    message.answered_at = reply.time_ms;
+                    answered_any = true;
+                }
+                index = message.next_same_post;
+            }
+        }
+        // Earlier messages of the same author in the same conversation.
+        if reply.reply_to_user != 0 && reply.thread != 0 {
+            if let Some(chain) = self
+                .chains
+                .get_mut(&(reply.thread, reply.reply_to_user, account))
+            {
+                let mut index = chain.first_open;
+                while index != NONE {
+                    let message = &mut self.messages[index as usize];
+                    if message.time_ms >= reply.time_ms {
+                        break;
+                    }
+                    if message.answered_at == i64::MAX {
+                        message.answered_at = reply.time_ms;
+                        answered_any = true;
+                    }
+                    index = message.next_in_chain;
+                }
+                chain.first_open = index;
+            }
+        }
+        if answered_any {
+            let thread = if reply.thread != 0 {
+                reply.thread
+            } else {
+                reply.id
+            };
+            *self.reply_turns.entry((account, thread)).or_insert(0) += 1;
+        }
+    }
+
+    /// Computes every reported account's scorecard, ranked by interactivity index.
+    pub fn finish(mut self) -> Vec<Scorecard> {
+        let n = self.accounts.len();
+        let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); n];
+        let mut wall: Vec<Vec<(i64, bool)>> = vec![Vec::new(); n];
+        let mut business: Vec<Vec<(i64, bool)>> = vec![Vec::new(); n];
+        for message in &self.messages {
+            let account = message.account as usize;
+            let r = &mut responsiveness[account];
+            r.citizen_messages += 1;
+            r.needs_reply += u64::from(message.needs_reply);
+            let horizon = (self.window.as_of_ms - message.time_ms).clamp(0, ANSWER_WINDOW_MS);
+            let delay = message.answered_at.saturating_sub(message.time_ms);
+            let answered = message.answered_at != i64::MAX && delay <= horizon;
+            if answered {
+                r.answered_7d += 1;
+                r.needs_reply_answered_7d += u64::from(message.needs_reply);
+                if !self.timeline.is_open(message.answered_at) {
+                    r.answered_outside_hours += 1;
+                }
+                wall[account].push((delay, true));
+                business[account].push((
+                    self.timeline
+                        .business_ms(message.time_ms, message.answered_at),
+                    true,
+                ));
+            } else {
+                if horizon < ANSWER_WINDOW_MS {
+                    r.awaiting += 1;
+                }
+                wall[account].push((horizon, false));
+                business[account].push((
+                    self.timeline
+                        .business_ms(message.time_ms, message.time_ms + horizon),
+                    false,
+                ));
+            }
+        }
+        for ((account, _thread), turns) in &self.reply_turns {
+            let r = &mut responsiveness[*account as usize];
+            r.answered_threads += 1;
+            r.dialogue_threads += u64::from(*turns >= 2);
+        }
+        let days = ((self.window.to_ms - self.window.from_ms) as f64 / 86_400_000.0).max(0.0);
+        let mut cards = Vec::new();
+        for (index, account) in self.accounts.iter().enumerate() {
+            if !account.report {
+                continue;
+            }
+            let mut r = std::mem::take(&mut responsiveness[index]);
+            let w = &mut wall[index];
+            r.median = kaplan_meier_quantile(w, 0.5);
+            r.p75 = kaplan_meier_quantile(w, 0.75);
+            r.p90 = kaplan_meier_quantile(w, 0.9);
+            r.within_1h = kaplan_meier_share_within(w, 3_600_000);
+            r.within_24h = kaplan_meier_share_within(w, 86_400_000);
+            let b = &mut business[index];
+            r.median_business = kaplan_meier_quantile(b, 0.5);
+            r.p90_business = kaplan_meier_quantile(b, 0.9);
+            r.intents = std::mem::take(&mut self.intents[index]);
+            r.unlabelled = self.unlabelled[index];
+            let mut publishing = std::mem::take(&mut self.publishing[index]);
+            publishing.active_days = self.active_days[index].len() as u64;
+            let mut card = Scorecard {
+                account: account.clone(),
+                publishing,
+                responsiveness: r,
+                days,
+                interactivity_index: 0.0,
+            };
+            card.interactivity_index = interactivity_index(&card);
+            cards.push(card);
+        }
+        cards.sort_by(|a, b| {
+            b.interactivity_index
+                .total_cmp(&a.interactivity_index)
+                .then_with(|| a.account.handle.cmp(&b.account.handle))
+        });
+        cards
+    }
+}
+
+/// The `"handle"` values of a stored mentions JSON array, without allocating.
+pub fn mention_handles(json: &str) -> impl Iterator<Item = &str> {
+    const KEY: &str = "\"handle\":\"";
+    let mut rest = json;
+    std::iter::from_fn(move || {
+        let start = rest.find(KEY)? + KEY.len();
+        let tail = &rest[start..];
+        // Handles are [A-Za-z0-9_]: no escapes inside, the next quote ends it.
+        let end = tail.find('"')?;
+        rest = &tail[end..];
+        Some(&tail[..end])
+    })
+}
+
+/// The string items of a stored JSON array of strings (hashtags); escaped items are decoded.
+pub fn json_strings(json: &str) -> Vec<String> {
+    if json.is_empty() {
+        return Vec::new();
+    }
+    serde_json::from_str::<Vec<String>>(json).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kaplan_meier_matches_a_hand_computation() {
+        // Times 1, 2 (censored), 3, 4 (censored), 5 s: S(1)=4/5, S(3)=4/5·2/3=8/15, S(5)=0.
+        let mut obs = vec![
+            (1000, true),
+            (2000, false),
+            (3000, true),
+            (4000, false),
+            (5000, true),
+        ];
+        assert_eq!(kaplan_meier_quantile(&mut obs, 0.2), Quantile::Seconds(1.0));
+        // 1 − 8/15 = 0.467 < 0.5, so the median is at 5 s.
+        assert_eq!(kaplan_meier_quantile(&mut obs, 0.5), Quantile::Seconds(5.0));
+        let share = kaplan_meier_share_within(&mut obs, 3000).expect("data");
+        assert!((share - 7.0 / 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_silent_account_has_no_median() {
+        let mut obs = vec![
+            (100, true),
+            (ANSWER_WINDOW_MS, false),
+            (ANSWER_WINDOW_MS, false),
+        ];
+        assert_eq!(kaplan_meier_quantile(&mut obs, 0.5), Quantile::NotReached);
+        assert_eq!(kaplan_meier_quantile(&mut [], 0.5), Quantile::NoData);
+    }
+
+    #[test]
+    fn mention_handles_are_read_without_parsing() {
+        let json = r#"[{"handle":"MoHPEgypt","id":"1"},{"handle":"x_y","id":null}]"#;
+        assert_eq!(
+            mention_handles(json).collect::<Vec<_>>(),
+            ["MoHPEgypt", "x_y"]
+        );
+        assert_eq!(mention_handles("").count(), 0);
+    }
+}
