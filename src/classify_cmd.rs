@@ -389,7 +389,7 @@ fn markdown(recipe: &Recipe, report: &serde_json::Value, bytes: usize, provenanc
 
 /// The model file for a task: `--model`, else `models/<task>.model` under the working
 /// directory, else the one shipped in the source tree this binary was built from.
-fn model_path(task: &str, model: Option<PathBuf>) -> PathBuf {
+pub(crate) fn model_path(task: &str, model: Option<PathBuf>) -> PathBuf {
     model.unwrap_or_else(|| {
         let local = PathBuf::from("models").join(format!("{task}.model"));
         if local.is_file() {
@@ -441,7 +441,7 @@ pub fn classify(task: &str, model: Option<PathBuf>) -> Result<ExitCode> {
         featurizer.features_into(&text, &mut x);
         let (label, confidence) = model.predict(&mut x, &mut probs);
         let label = &model.header.labels[label];
-        let mut result = serde_json::json!({"id": id, "label": label, "confidence": (confidence * 10_000.0).round() / 10_000.0});
+        let mut result = serde_json::json!({"id": id, "label": label, "confidence": (f64::from(confidence) * 10_000.0).round() / 10_000.0});
         if task == "intent" {
             result["needs_reply"] = needs_reply.contains(&label.as_str()).into();
         }

@@ -34,6 +34,8 @@ pub struct ImportArgs {
     pub strict: bool,
     pub keep_raw: bool,
     pub quiet: bool,
+    /// Run the labelling pass (post type, intent, body) on the new posts.
+    pub classify: bool,
 }
 
 #[derive(Serialize, Default)]
@@ -47,6 +49,8 @@ struct Summary {
     seconds: f64,
     /// Of `seconds`, the time spent threading reply trees into conversations at the end.
     threading_seconds: f64,
+    /// Of `seconds`, the labelling pass (None with --no-classify).
+    labelling: Option<crate::label_cmd::LabelSummary>,
     mb_per_s: f64,
     errors: Vec<ErrorEntry>,
     errors_not_listed: u64,
@@ -131,7 +135,7 @@ impl Sink for BatchSink {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -294,6 +298,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode> {
     let threading = Instant::now();
     runtime.block_on(store.thread_conversations())?;
     summary.threading_seconds = threading.elapsed().as_secs_f64();
+    if args.classify {
+        summary.labelling = Some(runtime.block_on(crate::label_cmd::label_new_posts(&store))?);
+    }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -4,7 +4,10 @@ mod bench;
 mod bench_import;
 mod classify_cmd;
 mod corpus;
+mod demo_data;
 mod import_cmd;
+mod label_cmd;
+mod report_cmd;
 mod text_cmd;
 
 use anyhow::{Context, Result};
@@ -52,6 +55,9 @@ enum Command {
         /// Do not keep each post's source JSON (smaller store, no re-parsing later).
         #[arg(long)]
         no_raw: bool,
+        /// Skip the labelling pass (post type, intent, body); `tawasul reclassify` runs it later.
+        #[arg(long)]
+        no_classify: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -85,6 +91,62 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Scorecards of the registry's accounts over a period (dates inclusive, Africa/Cairo).
+    Report {
+        /// First day, YYYY-MM-DD (default: 29 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: the day of the latest stored post).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only these accounts (repeatable; default: every account but the presidency's).
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// json, csv or html.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Language of the HTML page: ar (right to left) or en.
+        #[arg(long, default_value = "ar")]
+        lang: String,
+        /// Compute as of this day's midnight instead of now (reproducible reports).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// A business calendar (TOML) instead of Sunday–Thursday 09:00–17:00 Cairo.
+        #[arg(long)]
+        calendar: Option<PathBuf>,
+    },
+    /// Generate a realistic demo corpus (X API v2 pages, clearly marked as demo data).
+    DemoData {
+        /// Seed: the same seed, days and end give the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Days of activity.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Day after the last generated day, YYYY-MM-DD (default: today in Cairo).
+        #[arg(long)]
+        end: Option<String>,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Build the demo: generate demo data, import it into a fresh directory, write the report.
+    Demo {
+        /// Directory of the demo store and report.
+        #[arg(long, default_value = "tawasul-demo")]
+        dir: PathBuf,
+        /// Seed of the demo data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Days of demo activity.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// Label every stored post again with the current models (after a model change).
+    Reclassify,
     /// What the store holds.
     Stats {
         /// One JSON object instead of a table.
@@ -167,6 +229,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             columns,
             strict,
             no_raw,
+            no_classify,
             quiet,
         } => import_cmd::import(import_cmd::ImportArgs {
             data_dir: cli.data_dir,
@@ -177,7 +240,49 @@ fn run(cli: Cli) -> Result<ExitCode> {
             strict,
             keep_raw: !no_raw,
             quiet,
+            classify: !no_classify,
         }),
+        Command::Report {
+            from,
+            to,
+            accounts,
+            format,
+            out,
+            lang,
+            as_of,
+            calendar,
+        } => report_cmd::report(report_cmd::ReportArgs {
+            data_dir: cli.data_dir,
+            registry: cli.registry,
+            from,
+            to,
+            accounts,
+            format,
+            out,
+            lang,
+            as_of,
+            calendar,
+        }),
+        Command::DemoData {
+            seed,
+            days,
+            end,
+            out,
+        } => {
+            let registry = match &cli.registry {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading the registry {}", path.display()))?;
+                    tawasul_core::Registry::from_toml(&text, &path.display().to_string())?
+                }
+                None => tawasul_core::Registry::shipped(),
+            };
+            let posts = demo_data::run(&registry, seed, days, end.as_deref(), out.as_deref())?;
+            eprintln!("tawasul: {posts} demo posts generated");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { dir, seed, days } => demo_data::demo(&dir, seed, days),
+        Command::Reclassify => label_cmd::reclassify(&cli.data_dir, cli.registry.as_deref()),
         Command::Train { recipe, out } => {
             classify_cmd::train(&recipe, &out, &corpus::shared_data_dir())
         }

@@ -108,13 +108,14 @@ pub fn intent_needs_reply(intent: &str) -> bool {
 }
 
 /// A quantile of a response-time distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Quantile {
     /// Reached at this many seconds.
     Seconds(f64),
     /// Fewer than the quantile's share were answered within 7 days: "> 7 d".
     NotReached,
     /// No messages at all.
+    #[default]
     NoData,
 }
 
@@ -270,12 +271,6 @@ pub struct Responsiveness {
     pub dialogue_threads: u64,
     /// Conversations in which the account answered at least once.
     pub answered_threads: u64,
-}
-
-impl Default for Quantile {
-    fn default() -> Self {
-        Quantile::NoData
-    }
 }
 
 /// One account's scorecard.

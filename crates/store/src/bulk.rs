@@ -79,9 +79,11 @@ impl Db {
 }
 
 /// A value to bind: borrowed text stays in place until the statement is stepped.
+#[derive(Clone, Copy)]
 pub(crate) enum Value<'v> {
     Null,
     Int(i64),
+    Real(f64),
     Text(&'v str),
     Blob(&'v [u8]),
 }
@@ -161,6 +163,95 @@ pub(crate) fn insert_rows<'r, T>(
 }
 
 impl Statement<'_> {
+    /// Binds `values` to parameters 1..n for the next `step`. The values must outlive the steps
+    /// (they are bound without a copy).
+    pub(crate) fn bind_all(&mut self, values: &[Value<'_>]) -> Result<(), StoreError> {
+        let stmt = self.raw.as_ptr();
+        // SAFETY: a live statement of a locked connection.
+        unsafe {
+            ffi::sqlite3_reset(stmt);
+            ffi::sqlite3_clear_bindings(stmt);
+        }
+        for (i, value) in values.iter().enumerate() {
+            let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
+            // SAFETY: as in `run`; integers and NULL only carry no pointers, text is copied
+            // (SQLITE_TRANSIENT) because query rows may be stepped after the caller's borrow.
+            let rc = unsafe {
+                match value {
+                    Value::Null => ffi::sqlite3_bind_null(stmt, index),
+                    Value::Int(n) => ffi::sqlite3_bind_int64(stmt, index, *n),
+                    Value::Real(x) => ffi::sqlite3_bind_double(stmt, index, *x),
+                    Value::Text(t) => {
+                        let len = c_int::try_from(t.len())
+                            .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;
+                        ffi::sqlite3_bind_text(
+                            stmt,
+                            index,
+                            t.as_ptr().cast(),
+                            len,
+                            ffi::SQLITE_TRANSIENT(),
+                        )
+                    }
+                    Value::Blob(b) => {
+                        let len = c_int::try_from(b.len())
+                            .map_err(|_| StoreError::Sqlite("a blob longer than 2 GiB".into()))?;
+                        ffi::sqlite3_bind_blob(
+                            stmt,
+                            index,
+                            b.as_ptr().cast(),
+                            len,
+                            ffi::SQLITE_TRANSIENT(),
+                        )
+                    }
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(self.db.error("bind"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Advances to the next row: `true` while there is one.
+    pub(crate) fn step(&mut self) -> Result<bool, StoreError> {
+        // SAFETY: a live statement of a locked connection.
+        match unsafe { ffi::sqlite3_step(self.raw.as_ptr()) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            _ => Err(self.db.error("step")),
+        }
+    }
+
+    /// Integer column of the current row; NULL reads as `None`.
+    pub(crate) fn int(&self, column: c_int) -> Option<i64> {
+        let stmt = self.raw.as_ptr();
+        // SAFETY: the statement has a current row (after `step` returned true).
+        unsafe {
+            if ffi::sqlite3_column_type(stmt, column) == ffi::SQLITE_NULL {
+                None
+            } else {
+                Some(ffi::sqlite3_column_int64(stmt, column))
+            }
+        }
+    }
+
+    /// Text column of the current row, valid until the next `step`; NULL reads as "".
+    pub(crate) fn text(&self, column: c_int) -> &str {
+        let stmt = self.raw.as_ptr();
+        // SAFETY: a current row; SQLite returns a pointer to `bytes` bytes that stays valid until
+        // the next step/reset/finalize, all of which need `&mut self`.
+        unsafe {
+            let ptr = ffi::sqlite3_column_text(stmt, column);
+            if ptr.is_null() {
+                return "";
+            }
+            let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, column)).unwrap_or(0);
+            let bytes = std::slice::from_raw_parts(ptr, len);
+            // SQLite stores what we bound, which was UTF-8; anything else reads as empty.
+            std::str::from_utf8(bytes).unwrap_or("")
+        }
+    }
+
     /// Binds `values` to parameters 1..n, runs the statement to completion and resets it.
     /// Text is bound without a copy (SQLITE_STATIC): it only has to live until `step` returns,
     /// and it does, because `values` borrows it for this whole call.
@@ -174,6 +265,7 @@ impl Statement<'_> {
                 match value {
                     Value::Null => ffi::sqlite3_bind_null(stmt, index),
                     Value::Int(n) => ffi::sqlite3_bind_int64(stmt, index, *n),
+                    Value::Real(x) => ffi::sqlite3_bind_double(stmt, index, *x),
                     Value::Text(t) => {
                         let len = c_int::try_from(t.len())
                             .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;

@@ -6,8 +6,10 @@
 #![deny(missing_docs)]
 
 mod bulk;
+mod scan;
 mod sqlite;
 
+pub use scan::{AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount};
 pub use sqlite::{decode_source, PreparedBatch, SqliteStore, SOURCE_CODEC};
 
 use std::future::Future;

@@ -1,0 +1,331 @@
+//! Reading the store for scorecards and the labelling pass: one sequential pass over posts in id
+//! (time) order through the raw SQLite handle, rows lent to the caller without copies.
+
+use tawasul_core::scorecard::ScanPost;
+use tawasul_core::PostKind;
+
+use crate::bulk::{Db, Value};
+use crate::sqlite::SqliteStore;
+use crate::StoreError;
+
+/// A post the labelling pass has not looked at yet, with what decides which model applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelCandidate {
+    /// Post id.
+    pub id: u64,
+    /// Author's user id (0 when unknown).
+    pub author_id: u64,
+    /// Author's handle ("" when unknown).
+    pub author_handle: String,
+    /// Structural kind.
+    pub kind: PostKind,
+    /// User replied to (0 when none).
+    pub reply_to_user: u64,
+    /// Author id of the post replied to, when that post is stored.
+    pub parent_author_id: u64,
+    /// Author handle of the post replied to, when stored.
+    pub parent_author_handle: String,
+    /// Mentions JSON as stored.
+    pub mentions: String,
+    /// Text.
+    pub text: String,
+}
+
+/// One label to store: on the post itself (current value) and in the label history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelWrite {
+    /// Post id.
+    pub post_id: u64,
+    /// `post_type`, `intent` or `body`.
+    pub task: &'static str,
+    /// Label value.
+    pub value: String,
+    /// Calibrated probability (1.0 for a rule or a human).
+    pub confidence: f32,
+    /// Model name and version, `rule:…` or `human`.
+    pub source: String,
+}
+
+/// What the store knows about an account named by handle.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountFacts {
+    /// The handle as the platform spells it, when seen in the data.
+    pub handle: Option<String>,
+    /// X user id.
+    pub user_id: Option<u64>,
+    /// Latest follower count.
+    pub followers: Option<u64>,
+}
+
+const SCAN_SQL: &str = "SELECT id, author_id, author_handle, created_at, kind, reply_to_post, \
+     reply_to_user, COALESCE(thread_root, conversation_id, id), retweet_of, mentions, hashtags, \
+     media IS NOT NULL AND media != '[]', reply_settings, likes, replies, retweets, quotes, \
+     post_type, intent FROM posts ORDER BY id";
+
+fn kind_of(text: &str) -> PostKind {
+    match text {
+        "retweet" => PostKind::Retweet,
+        "reply" => PostKind::Reply,
+        "quote" => PostKind::Quote,
+        _ => PostKind::Original,
+    }
+}
+
+fn count(value: Option<i64>) -> Option<u64> {
+    value.and_then(|v| u64::try_from(v).ok())
+}
+
+fn id(value: Option<i64>) -> u64 {
+    count(value).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Streams every post in id order to `visit`; returns how many were read. The rows are
+    /// borrowed from SQLite's buffers: nothing is allocated per post.
+    pub async fn scan_posts<F>(&self, mut visit: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(&ScanPost<'_>) + Send,
+    {
+        let mut connection = self.pool().acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let db = Db::new(handle.as_raw_handle());
+        // A read transaction: one consistent snapshot even while an import writes (WAL).
+        db.exec("BEGIN")?;
+        let result = (|| {
+            let mut statement = db.prepare(SCAN_SQL)?;
+            let mut rows = 0u64;
+            while statement.step()? {
+                let post = ScanPost {
+                    id: id(statement.int(0)),
+                    author_id: id(statement.int(1)),
+                    author_handle: statement.text(2),
+                    time_ms: statement.int(3).unwrap_or(0),
+                    kind: kind_of(statement.text(4)),
+                    reply_to_post: id(statement.int(5)),
+                    reply_to_user: id(statement.int(6)),
+                    thread: id(statement.int(7)),
+                    retweet_of: id(statement.int(8)),
+                    mentions_json: statement.text(9),
+                    hashtags_json: statement.text(10),
+                    has_media: statement.int(11).unwrap_or(0) != 0,
+                    reply_settings: statement.text(12),
+                    likes: count(statement.int(13)),
+                    replies: count(statement.int(14)),
+                    retweets: count(statement.int(15)),
+                    quotes: count(statement.int(16)),
+                    post_type: statement.text(17),
+                    intent: statement.text(18),
+                };
+                visit(&post);
+                rows += 1;
+            }
+            Ok(rows)
+        })();
+        let _ = db.exec("COMMIT");
+        result
+    }
+
+    /// Up to `limit` posts not yet looked at by the labelling pass, after id `after`, in id order.
+    pub async fn label_candidates(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LabelCandidate>, StoreError> {
+        let mut connection = self.pool().acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let db = Db::new(handle.as_raw_handle());
+        let mut statement = db.prepare(
+            "SELECT p.id, p.author_id, p.author_handle, p.kind, p.reply_to_user, p.mentions, p.text, \
+             parent.author_id, parent.author_handle \
+             FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post \
+             WHERE p.labelled_at IS NULL AND p.id > ? ORDER BY p.id LIMIT ?",
+        )?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        statement.bind_all(&[Value::Int(after), Value::Int(limit)])?;
+        let mut out = Vec::new();
+        while statement.step()? {
+            out.push(LabelCandidate {
+                id: id(statement.int(0)),
+                author_id: id(statement.int(1)),
+                author_handle: statement.text(2).to_string(),
+                kind: kind_of(statement.text(3)),
+                reply_to_user: id(statement.int(4)),
+                mentions: statement.text(5).to_string(),
+                text: statement.text(6).to_string(),
+                parent_author_id: id(statement.int(7)),
+                parent_author_handle: statement.text(8).to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores labels and marks the posts `first..=last` (the candidates just looked at) as
+    /// labelled, in one transaction.
+    pub async fn write_labels(
+        &self,
+        labels: &[LabelWrite],
+        first: u64,
+        last: u64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.pool().acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let db = Db::new(handle.as_raw_handle());
+        db.exec("BEGIN IMMEDIATE")?;
+        let written = (|| {
+            let mut history = db.prepare(
+                "INSERT INTO labels (target_kind, target_id, task, value, confidence, source, created_at) \
+                 VALUES ('post', ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (target_kind, target_id, task, source) DO UPDATE SET \
+                 value = excluded.value, confidence = excluded.confidence, created_at = excluded.created_at",
+            )?;
+            let mut post_type = db.prepare("UPDATE posts SET post_type = ? WHERE id = ?")?;
+            let mut intent = db.prepare("UPDATE posts SET intent = ? WHERE id = ?")?;
+            let mut body = db.prepare("UPDATE posts SET body_key = ? WHERE id = ?")?;
+            for label in labels {
+                let post = Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX));
+                history.run(&[
+                    Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX)),
+                    Value::Text(label.task),
+                    Value::Text(&label.value),
+                    Value::Real(f64::from(label.confidence)),
+                    Value::Text(&label.source),
+                    Value::Int(now_ms),
+                ])?;
+                let target = match label.task {
+                    "post_type" => &mut post_type,
+                    "intent" => &mut intent,
+                    _ => &mut body,
+                };
+                target.run(&[Value::Text(&label.value), post])?;
+            }
+            let mut mark = db.prepare(
+                "UPDATE posts SET labelled_at = ? WHERE labelled_at IS NULL AND id BETWEEN ? AND ?",
+            )?;
+            mark.run(&[
+                Value::Int(now_ms),
+                Value::Int(i64::try_from(first).unwrap_or(i64::MAX)),
+                Value::Int(i64::try_from(last).unwrap_or(i64::MAX)),
+            ])?;
+            db.exec("COMMIT")
+        })();
+        if written.is_err() {
+            let _ = db.exec("ROLLBACK");
+        }
+        written
+    }
+
+    /// Forgets model labels so the next labelling pass classifies every post again (after a
+    /// model change); human labels stay in the history.
+    pub async fn reset_model_labels(&self) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM labels WHERE target_kind = 'post' AND source != 'human'")
+            .execute(&mut *tx)
+            .await?;
+        let reset = sqlx::query(
+            "UPDATE posts SET post_type = NULL, intent = NULL, body_key = NULL, labelled_at = NULL",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(reset)
+    }
+
+    /// The id and latest follower count of the account with this handle, from account records
+    /// or, failing that, from posts it wrote.
+    pub async fn account_facts(&self, handle: &str) -> Result<AccountFacts, StoreError> {
+        let row: Option<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT id, followers, handle FROM accounts WHERE handle = ? COLLATE NOCASE \
+             ORDER BY observed_at DESC LIMIT 1",
+        )
+        .bind(handle)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some((user_id, followers, spelled)) = row {
+            return Ok(AccountFacts {
+                handle: spelled,
+                user_id: u64::try_from(user_id).ok(),
+                followers: count(followers),
+            });
+        }
+        let author: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT author_id, author_handle FROM posts WHERE author_handle = ? COLLATE NOCASE \
+             ORDER BY author_id IS NULL LIMIT 1",
+        )
+        .bind(handle)
+        .fetch_optional(self.pool())
+        .await?;
+        let (author_id, spelled) = author.unwrap_or((None, None));
+        Ok(AccountFacts {
+            handle: spelled,
+            user_id: author_id.and_then(|a| u64::try_from(a).ok()),
+            followers: None,
+        })
+    }
+}
+
+/// A government account of the stored registry, with its body.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RegisteredAccount {
+    /// Handle, lower-case.
+    pub handle: String,
+    /// Account kind (official, media_centre, minister, president).
+    pub kind: String,
+    /// Body key.
+    pub body_key: String,
+    /// Body kind (ministry, presidency, …).
+    pub body_kind: String,
+    /// Body name in Arabic.
+    pub name_ar: String,
+    /// Body name in English.
+    pub name_en: String,
+}
+
+impl SqliteStore {
+    /// The X accounts of the stored registry, by body then handle.
+    pub async fn registered_accounts(&self) -> Result<Vec<RegisteredAccount>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.handle, r.kind, r.body_key, b.kind AS body_kind, b.name_ar, b.name_en \
+             FROM registry_accounts r JOIN bodies b ON b.key = r.body_key \
+             WHERE r.platform = 'x' ORDER BY r.body_key, r.handle",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+impl SqliteStore {
+    /// Sets a fact about the store (`store_meta`).
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO store_meta (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// A fact about the store, if set.
+    pub async fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = ?")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    /// Time of the latest stored post (Unix ms), the default end of a report.
+    pub async fn latest_post_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MAX(created_at) FROM posts")
+            .fetch_one(self.pool())
+            .await?)
+    }
+}

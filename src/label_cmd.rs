@@ -1,0 +1,205 @@
+//! The labelling pass: after each import, every new post is looked at once. A government
+//! account's post gets a `post_type`; a citizen's message addressed to a government account
+//! (a reply to it, to one of its posts, or a mention) gets an `intent` and the `body` that must
+//! answer. `tawasul reclassify` forgets model labels and runs the pass over everything.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use tawasul_classify::{Featurizer, LinearModel};
+use tawasul_core::scorecard::mention_handles;
+use tawasul_core::PostKind;
+use tawasul_store::{LabelCandidate, LabelWrite, SqliteStore};
+
+use crate::classify_cmd::model_path;
+
+/// Posts read per round trip.
+const CANDIDATES_PER_BATCH: usize = 5_000;
+
+/// A loaded model with its reusable buffers: no allocation per prediction.
+struct Classifier {
+    model: LinearModel,
+    featurizer: Featurizer,
+    source: String,
+    x: Vec<(u32, f32)>,
+    probs: Vec<f32>,
+}
+
+impl Classifier {
+    fn load(task: &str) -> Result<Self> {
+        let path = model_path(task, None);
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("reading the {task} model {}", path.display()))?;
+        let model =
+            LinearModel::from_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
+        // The file's own checksum (its last 8 bytes) names the version in every label.
+        let version = bytes
+            .get(bytes.len().saturating_sub(8)..)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+            .unwrap_or(0);
+        let featurizer = Featurizer::new(model.header.features.clone());
+        let probs = vec![0f32; model.classes()];
+        Ok(Self {
+            source: format!("model:{task}:{version:016x}"),
+            model,
+            featurizer,
+            x: Vec::new(),
+            probs,
+        })
+    }
+
+    fn predict(&mut self, text: &str) -> (String, f32) {
+        self.featurizer.features_into(text, &mut self.x);
+        let (label, confidence) = self.model.predict(&mut self.x, &mut self.probs);
+        (self.model.header.labels[label].clone(), confidence)
+    }
+}
+
+/// Which government accounts exist: handle → body, and user ids learnt from the data.
+pub struct Government {
+    handles: HashMap<String, String>,
+    ids: HashMap<u64, String>,
+}
+
+impl Government {
+    /// From the stored registry.
+    pub async fn load(store: &SqliteStore) -> Result<Self> {
+        let mut handles = HashMap::new();
+        let mut ids = HashMap::new();
+        for account in store.registered_accounts().await? {
+            if let Some(id) = store.account_facts(&account.handle).await?.user_id {
+                ids.insert(id, account.body_key.clone());
+            }
+            handles.insert(account.handle.to_ascii_lowercase(), account.body_key);
+        }
+        Ok(Self { handles, ids })
+    }
+
+    fn body_of(&self, id: u64, handle: &str) -> Option<&str> {
+        if id != 0 {
+            if let Some(body) = self.ids.get(&id) {
+                return Some(body);
+            }
+        }
+        self.handles
+            .get(&handle.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The body a citizen's post is addressed to, if any: the post replied to, the user
+    /// replied to, then the first government account mentioned.
+    fn addressed(&self, post: &LabelCandidate) -> Option<&str> {
+        self.body_of(post.parent_author_id, &post.parent_author_handle)
+            .or_else(|| self.ids.get(&post.reply_to_user).map(String::as_str))
+            .or_else(|| {
+                mention_handles(&post.mentions).find_map(|h| {
+                    self.handles
+                        .get(&h.to_ascii_lowercase())
+                        .map(String::as_str)
+                })
+            })
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct LabelSummary {
+    /// Posts looked at.
+    pub looked_at: u64,
+    /// Government posts given a post type.
+    pub post_types: u64,
+    /// Citizen messages given an intent and a body.
+    pub intents: u64,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+/// Labels every post not looked at yet. Models are loaded only when a post needs one.
+pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
+    let started = std::time::Instant::now();
+    let government = Government::load(store).await?;
+    let mut post_type: Option<Classifier> = None;
+    let mut intent: Option<Classifier> = None;
+    let mut summary = LabelSummary::default();
+    let mut after = 0u64;
+    let mut writes = Vec::new();
+    loop {
+        let candidates = store.label_candidates(after, CANDIDATES_PER_BATCH).await?;
+        let (Some(first), Some(last)) = (candidates.first(), candidates.last()) else {
+            break;
+        };
+        let (first, last) = (first.id, last.id);
+        writes.clear();
+        for post in &candidates {
+            if government
+                .body_of(post.author_id, &post.author_handle)
+                .is_some()
+            {
+                let model = match &mut post_type {
+                    Some(model) => model,
+                    None => post_type.insert(Classifier::load("post_type")?),
+                };
+                let (value, confidence) = model.predict(&post.text);
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "post_type",
+                    value,
+                    confidence,
+                    source: model.source.clone(),
+                });
+                summary.post_types += 1;
+            } else if post.kind != PostKind::Retweet {
+                let Some(body) = government.addressed(post) else {
+                    continue;
+                };
+                let model = match &mut intent {
+                    Some(model) => model,
+                    None => intent.insert(Classifier::load("intent")?),
+                };
+                let (value, confidence) = model.predict(&post.text);
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "intent",
+                    value,
+                    confidence,
+                    source: model.source.clone(),
+                });
+                // Until the body model exists, a message goes to the body it was sent to.
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "body",
+                    value: body.to_string(),
+                    confidence: 1.0,
+                    source: "rule:addressed".into(),
+                });
+                summary.intents += 1;
+            }
+        }
+        summary.looked_at += candidates.len() as u64;
+        store
+            .write_labels(&writes, first, last, crate::import_cmd::now_ms())
+            .await?;
+        after = last;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// `tawasul reclassify`: forget model labels, label everything again with the current models.
+pub fn reclassify(
+    data_dir: &std::path::Path,
+    registry: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    let runtime = crate::import_cmd::runtime()?;
+    let store = crate::import_cmd::open_store(&runtime, data_dir, registry)?;
+    let summary = runtime.block_on(async {
+        let reset = store.reset_model_labels().await?;
+        let summary = label_new_posts(&store).await?;
+        anyhow::Ok(serde_json::json!({"reset": reset, "labelled": summary}))
+    })?;
+    runtime.block_on(store.close());
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
