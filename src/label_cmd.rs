@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use tawasul_classify::{Featurizer, LinearModel};
 use tawasul_core::scorecard::mention_handles;
 use tawasul_core::PostKind;
-use tawasul_store::{LabelCandidate, LabelWrite, SqliteStore};
+use tawasul_store::{LabelCandidate, LabelWrite, SqliteStore, MENTIONED_GOVERNMENT};
 
 use crate::classify_cmd::model_path;
 
@@ -86,6 +86,17 @@ impl Government {
         self.handles
             .get(&handle.to_ascii_lowercase())
             .map(String::as_str)
+    }
+
+    /// The government handles a post mentions, lower-case, comma-separated ("" when none).
+    fn mentioned(&self, post: &LabelCandidate) -> String {
+        let mut handles: Vec<String> = mention_handles(&post.mentions)
+            .map(str::to_ascii_lowercase)
+            .filter(|h| self.handles.contains_key(h))
+            .collect();
+        handles.sort_unstable();
+        handles.dedup();
+        handles.join(",")
     }
 
     /// The body a citizen's post is addressed to, if any: the post replied to, the user
@@ -166,6 +177,16 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
                     confidence,
                     source: model.source.clone(),
                 });
+                let mentioned = government.mentioned(post);
+                if !mentioned.is_empty() {
+                    writes.push(LabelWrite {
+                        post_id: post.id,
+                        task: MENTIONED_GOVERNMENT,
+                        value: mentioned,
+                        confidence: 1.0,
+                        source: "rule:entities".into(),
+                    });
+                }
                 // Until the body model exists, a message goes to the body it was sent to.
                 writes.push(LabelWrite {
                     post_id: post.id,

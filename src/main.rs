@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_import;
+mod bench_report;
 mod classify_cmd;
 mod corpus;
 mod demo_data;
@@ -185,6 +186,16 @@ enum BenchCommand {
         #[arg(long)]
         check: bool,
     },
+    /// Scorecards of every account over a synthetic store (default 10 million posts), end to
+    /// end from SQLite, and the report page's render time.
+    Report {
+        /// Posts and messages in the store.
+        #[arg(long, default_value_t = 10_000_000)]
+        items: u64,
+        /// Keep the store here (reused when it already holds `items` posts; for the anchor).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Tokenise+normalise (MB/s) and stemming (words/s) against Snowball (rust-stemmers).
     Text {
         /// A UTF-8 text file to measure on (default: the corpus of ../shared/data).
@@ -312,6 +323,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 bench_import::bench(input, mb, keep, check)
             }
+            BenchCommand::Report { items, dir } => bench_report::bench(items, dir),
             BenchCommand::Text {
                 corpus,
                 min_mib,

@@ -115,6 +115,8 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
     let store = crate::import_cmd::open_store(&runtime, &args.data_dir, args.registry.as_deref())?;
     let started = Instant::now();
     let (meta, cards, scanned) = runtime.block_on(async {
+        // Posts imported with --no-classify are labelled first: scorecards read labelled posts.
+        crate::label_cmd::label_new_posts(&store).await?;
         let latest = store.latest_post_ms().await?;
         let to = match &args.to {
             Some(text) => parse_date(text, "--to")?,

@@ -69,8 +69,8 @@ pub struct ScanPost<'a> {
     pub thread: u64,
     /// Post retweeted (0 when none).
     pub retweet_of: u64,
-    /// Stored mentions JSON (`[{"handle":…,"id":…}]`) or empty.
-    pub mentions_json: &'a str,
+    /// Lower-case handles of the government accounts the post mentions, comma-separated.
+    pub mentioned_government: &'a str,
     /// Stored hashtags JSON (`["…"]`) or empty.
     pub hashtags_json: &'a str,
     /// Has photos or videos.
@@ -89,6 +89,95 @@ pub struct ScanPost<'a> {
     pub post_type: &'a str,
     /// `intent` label, empty when none.
     pub intent: &'a str,
+}
+
+/// A stored post as the engine reads it: each field is fetched only when the engine needs it,
+/// so a store can hand over its cursor and skip columns of posts that turn out not to matter.
+pub trait PostRow {
+    /// Post id.
+    fn id(&self) -> u64;
+    /// Author's user id (0 when unknown).
+    fn author_id(&self) -> u64;
+    /// Author's handle ("" when unknown).
+    fn author_handle(&self) -> &str;
+    /// Unix ms.
+    fn time_ms(&self) -> i64;
+    /// Structural kind.
+    fn kind(&self) -> PostKind;
+    /// Post replied to (0 when none).
+    fn reply_to_post(&self) -> u64;
+    /// User replied to (0 when none).
+    fn reply_to_user(&self) -> u64;
+    /// Reply tree id (0 when unknown).
+    fn thread(&self) -> u64;
+    /// Post retweeted (0 when none).
+    fn retweet_of(&self) -> u64;
+    /// Lower-case handles of the government accounts the post mentions, comma-separated
+    /// (resolved once when the post is labelled), or "".
+    fn mentioned_government(&self) -> &str;
+    /// Hashtags JSON or "".
+    fn hashtags_json(&self) -> &str;
+    /// Has photos or videos.
+    fn has_media(&self) -> bool;
+    /// `reply_settings` or "".
+    fn reply_settings(&self) -> &str;
+    /// Likes, replies, retweets, quotes (None when unknown).
+    fn metrics(&self) -> [Option<u64>; 4];
+    /// `post_type` label or "".
+    fn post_type(&self) -> &str;
+    /// `intent` label or "".
+    fn intent(&self) -> &str;
+}
+
+impl PostRow for ScanPost<'_> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn author_id(&self) -> u64 {
+        self.author_id
+    }
+    fn author_handle(&self) -> &str {
+        self.author_handle
+    }
+    fn time_ms(&self) -> i64 {
+        self.time_ms
+    }
+    fn kind(&self) -> PostKind {
+        self.kind
+    }
+    fn reply_to_post(&self) -> u64 {
+        self.reply_to_post
+    }
+    fn reply_to_user(&self) -> u64 {
+        self.reply_to_user
+    }
+    fn thread(&self) -> u64 {
+        self.thread
+    }
+    fn retweet_of(&self) -> u64 {
+        self.retweet_of
+    }
+    fn mentioned_government(&self) -> &str {
+        self.mentioned_government
+    }
+    fn hashtags_json(&self) -> &str {
+        self.hashtags_json
+    }
+    fn has_media(&self) -> bool {
+        self.has_media
+    }
+    fn reply_settings(&self) -> &str {
+        self.reply_settings
+    }
+    fn metrics(&self) -> [Option<u64>; 4] {
+        [self.likes, self.replies, self.retweets, self.quotes]
+    }
+    fn post_type(&self) -> &str {
+        self.post_type
+    }
+    fn intent(&self) -> &str {
+        self.intent
+    }
 }
 
 /// The reporting window and the moment the computation is made.
@@ -404,14 +493,14 @@ pub fn interactivity_index(card: &Scorecard) -> f64 {
 
 /// Per-message state: one entry per (citizen message, addressed account).
 struct Message {
+    /// The citizen's post (messages are pushed in post id order, so this is sorted).
+    post_id: u64,
     account: u16,
     time_ms: i64,
     needs_reply: bool,
     answered_at: i64,
     /// Next message of the same (thread, author, account) chain, in time order.
     next_in_chain: u32,
-    /// Next entry for the same post addressed to another account.
-    next_same_post: u32,
 }
 
 struct Chain {
@@ -433,7 +522,7 @@ pub struct ScorecardEngine {
     gov_posts: FxHashMap<u64, u16>,
     president_posts: FxHashSet<u64>,
     messages: Vec<Message>,
-    first_by_post: FxHashMap<u64, u32>,
+    ids_complete: bool,
     chains: FxHashMap<(u64, u64, u16), Chain>,
     /// (account, thread) → replies to citizens in it.
     reply_turns: FxHashMap<(u16, u64), u32>,
@@ -464,7 +553,9 @@ impl ScorecardEngine {
                 + ANSWER_WINDOW_MS,
         );
         let n = accounts.len();
+        let ids_complete = accounts.iter().all(|a| a.user_id.is_some());
         Self {
+            ids_complete,
             by_id,
             by_handle,
             window,
@@ -478,7 +569,6 @@ impl ScorecardEngine {
             gov_posts: FxHashMap::default(),
             president_posts: FxHashSet::default(),
             messages: Vec::new(),
-            first_by_post: FxHashMap::default(),
             chains: FxHashMap::default(),
             reply_turns: FxHashMap::default(),
             targets: Vec::new(),
@@ -486,12 +576,18 @@ impl ScorecardEngine {
         }
     }
 
-    fn account_of(&mut self, author_id: u64, handle: &str) -> Option<u16> {
+    fn account_of(&mut self, post: &impl PostRow) -> Option<u16> {
+        let author_id = post.author_id();
         if author_id != 0 {
             if let Some(&index) = self.by_id.get(&author_id) {
                 return Some(index);
             }
+            if self.ids_complete {
+                // Every government account's id is known: no handle to compare.
+                return None;
+            }
         }
+        let handle = post.author_handle();
         if handle.is_empty() {
             return None;
         }
@@ -505,13 +601,14 @@ impl ScorecardEngine {
             if self.accounts[index as usize].user_id.is_none() {
                 self.accounts[index as usize].user_id = Some(author_id);
             }
+            self.ids_complete = self.accounts.iter().all(|a| a.user_id.is_some());
         }
         Some(index)
     }
 
     /// Feeds one post; posts must come in id (time) order.
-    pub fn push(&mut self, post: &ScanPost<'_>) {
-        match self.account_of(post.author_id, post.author_handle) {
+    pub fn push(&mut self, post: &impl PostRow) {
+        match self.account_of(post) {
             Some(account) => self.push_government(account, post),
             None => self.push_citizen(post),
         }
@@ -521,47 +618,48 @@ impl ScorecardEngine {
         self.window.from_ms <= time_ms && time_ms < self.window.to_ms
     }
 
-    fn push_government(&mut self, account: u16, post: &ScanPost<'_>) {
-        self.gov_posts.insert(post.id, account);
+    fn push_government(&mut self, account: u16, post: &impl PostRow) {
+        self.gov_posts.insert(post.id(), account);
         if self.accounts[account as usize].is_president {
-            self.president_posts.insert(post.id);
+            self.president_posts.insert(post.id());
         }
-        if post.kind == PostKind::Reply {
+        if post.kind() == PostKind::Reply {
             self.answer(account, post);
         }
-        if !self.in_window(post.time_ms) {
+        if !self.in_window(post.time_ms()) {
             return;
         }
-        let addressed = if post.reply_to_user != 0 {
-            self.by_id.get(&post.reply_to_user).copied()
+        let addressed = if post.reply_to_user() != 0 {
+            self.by_id.get(&post.reply_to_user()).copied()
         } else {
             None
         };
-        let replied_gov = if post.reply_to_post != 0 {
-            self.gov_posts.get(&post.reply_to_post).copied()
+        let replied_gov = if post.reply_to_post() != 0 {
+            self.gov_posts.get(&post.reply_to_post()).copied()
         } else {
             None
         };
         let retweets_president =
-            post.retweet_of != 0 && self.president_posts.contains(&post.retweet_of);
+            post.retweet_of() != 0 && self.president_posts.contains(&post.retweet_of());
         let retweets_government =
-            post.retweet_of != 0 && self.gov_posts.contains_key(&post.retweet_of);
+            post.retweet_of() != 0 && self.gov_posts.contains_key(&post.retweet_of());
         let local = self
             .calendar
             .timezone()
-            .timestamp_millis_opt(post.time_ms)
+            .timestamp_millis_opt(post.time_ms())
             .single();
         let p = &mut self.publishing[account as usize];
         p.posts += 1;
-        match post.kind {
+        match post.kind() {
             PostKind::Original => {
                 p.originals += 1;
-                if let (Some(l), Some(c), Some(r)) = (post.likes, post.replies, post.retweets) {
+                let [likes, replies, retweets, quotes] = post.metrics();
+                if let (Some(l), Some(c), Some(r)) = (likes, replies, retweets) {
                     p.originals_with_metrics += 1;
                     p.likes += l;
                     p.reply_count += c;
                     p.retweet_count += r;
-                    p.quote_count += post.quotes.unwrap_or(0);
+                    p.quote_count += quotes.unwrap_or(0);
                 }
             }
             PostKind::Retweet => {
@@ -581,15 +679,15 @@ impl ScorecardEngine {
                 }
             }
         }
-        p.with_media += u64::from(post.has_media);
-        if !post.reply_settings.is_empty() && post.reply_settings != "everyone" {
+        p.with_media += u64::from(post.has_media());
+        if !post.reply_settings().is_empty() && post.reply_settings() != "everyone" {
             p.restricted_replies += 1;
         }
-        if !post.post_type.is_empty() {
-            *p.post_types.entry(post.post_type.to_string()).or_insert(0) += 1;
+        if !post.post_type().is_empty() {
+            count_label(&mut p.post_types, post.post_type());
         }
-        if post.kind != PostKind::Retweet {
-            for tag in json_strings(post.hashtags_json) {
+        if post.kind() != PostKind::Retweet {
+            for tag in json_strings(post.hashtags_json()) {
                 let key = tag.to_lowercase();
                 *p.hashtags.entry(key).or_insert(0) += 1;
             }
@@ -601,26 +699,23 @@ impl ScorecardEngine {
         }
     }
 
-    fn push_citizen(&mut self, post: &ScanPost<'_>) {
-        if post.kind == PostKind::Retweet || !self.in_window(post.time_ms) {
+    fn push_citizen(&mut self, post: &impl PostRow) {
+        if post.kind() == PostKind::Retweet || !self.in_window(post.time_ms()) {
             return;
         }
         self.targets.clear();
-        if post.reply_to_post != 0 {
-            if let Some(&account) = self.gov_posts.get(&post.reply_to_post) {
+        if post.reply_to_post() != 0 {
+            if let Some(&account) = self.gov_posts.get(&post.reply_to_post()) {
                 self.targets.push(account);
             }
         }
-        if post.reply_to_user != 0 {
-            if let Some(&account) = self.by_id.get(&post.reply_to_user) {
+        if post.reply_to_user() != 0 {
+            if let Some(&account) = self.by_id.get(&post.reply_to_user()) {
                 self.targets.push(account);
             }
         }
-        for handle in mention_handles(post.mentions_json) {
-            self.handle_buf.clear();
-            self.handle_buf.push_str(handle);
-            self.handle_buf.make_ascii_lowercase();
-            if let Some(&account) = self.by_handle.get(self.handle_buf.as_str()) {
+        for handle in post.mentioned_government().split(',') {
+            if let Some(&account) = self.by_handle.get(handle) {
                 self.targets.push(account);
             }
         }
@@ -629,34 +724,30 @@ impl ScorecardEngine {
         }
         self.targets.sort_unstable();
         self.targets.dedup();
-        let needs_reply = intent_needs_reply(post.intent);
-        let thread = if post.thread != 0 {
-            post.thread
+        let needs_reply = intent_needs_reply(post.intent());
+        let thread = if post.thread() != 0 {
+            post.thread()
         } else {
-            post.id
+            post.id()
         };
-        let mut previous_same_post = NONE;
+        let post_id = post.id();
+        let time_ms = post.time_ms();
+        let author_id = post.author_id();
         for position in 0..self.targets.len() {
             let account = self.targets[position];
             let index = self.messages.len() as u32;
             self.messages.push(Message {
+                post_id,
                 account,
-                time_ms: post.time_ms,
+                time_ms,
                 needs_reply,
                 answered_at: i64::MAX,
                 next_in_chain: NONE,
-                next_same_post: NONE,
             });
-            if previous_same_post == NONE {
-                self.first_by_post.insert(post.id, index);
-            } else {
-                self.messages[previous_same_post as usize].next_same_post = index;
-            }
-            previous_same_post = index;
-            if post.author_id != 0 {
+            if author_id != 0 {
                 let chain = self
                     .chains
-                    .entry((thread, post.author_id, account))
+                    .entry((thread, author_id, account))
                     .or_insert(Chain {
                         first_open: index,
                         last: NONE,
@@ -669,55 +760,52 @@ impl ScorecardEngine {
                 }
                 chain.last = index;
             }
-            if post.intent.is_empty() {
+            if post.intent().is_empty() {
                 self.unlabelled[account as usize] += 1;
             } else {
-                *self.intents[account as usize]
-                    .entry(post.intent.to_string())
-                    .or_insert(0) += 1;
+                count_label(&mut self.intents[account as usize], post.intent());
             }
         }
     }
 
     /// A government reply: marks the citizen messages it answers.
-    fn answer(&mut self, account: u16, reply: &ScanPost<'_>) {
-        if reply.reply_to_user != 0 && self.by_id.get(&reply.reply_to_user) == Some(&account) {
+    fn answer(&mut self, account: u16, reply: &impl PostRow) {
+        if reply.reply_to_user() != 0 && self.by_id.get(&reply.reply_to_user()) == Some(&account) {
             return; // a thread of its own
         }
         let mut answered_any = false;
         // The message replied to directly.
-        if reply.reply_to_post != 0 {
-            let mut index = self
-                .first_by_post
-                .get(&reply.reply_to_post)
-                .copied()
-                .unwrap_or(NONE);
-            while index != NONE {
-                let message = &mut self.messages[index as usize];
+        let replied_to = reply.reply_to_post();
+        let reply_time = reply.time_ms();
+        if replied_to != 0 {
+            let first = self.messages.partition_point(|m| m.post_id < replied_to);
+            for message in self.messages[first..]
+                .iter_mut()
+                .take_while(|m| m.post_id == replied_to)
+            {
                 if message.account == account
                     && message.answered_at == i64::MAX
-                    && reply.time_ms > message.time_ms
+                    && reply_time > message.time_ms
                 {
-                    message.answered_at = reply.time_ms;
+                    message.answered_at = reply_time;
                     answered_any = true;
                 }
-                index = message.next_same_post;
             }
         }
         // Earlier messages of the same author in the same conversation.
-        if reply.reply_to_user != 0 && reply.thread != 0 {
-            if let Some(chain) = self
-                .chains
-                .get_mut(&(reply.thread, reply.reply_to_user, account))
+        if reply.reply_to_user() != 0 && reply.thread() != 0 {
+            if let Some(chain) =
+                self.chains
+                    .get_mut(&(reply.thread(), reply.reply_to_user(), account))
             {
                 let mut index = chain.first_open;
                 while index != NONE {
                     let message = &mut self.messages[index as usize];
-                    if message.time_ms >= reply.time_ms {
+                    if message.time_ms >= reply.time_ms() {
                         break;
                     }
                     if message.answered_at == i64::MAX {
-                        message.answered_at = reply.time_ms;
+                        message.answered_at = reply.time_ms();
                         answered_any = true;
                     }
                     index = message.next_in_chain;
@@ -726,10 +814,10 @@ impl ScorecardEngine {
             }
         }
         if answered_any {
-            let thread = if reply.thread != 0 {
-                reply.thread
+            let thread = if reply.thread() != 0 {
+                reply.thread()
             } else {
-                reply.id
+                reply.id()
             };
             *self.reply_turns.entry((account, thread)).or_insert(0) += 1;
         }
@@ -814,6 +902,16 @@ impl ScorecardEngine {
                 .then_with(|| a.account.handle.cmp(&b.account.handle))
         });
         cards
+    }
+}
+
+/// Counts one more `label`, allocating only the first time a label is seen.
+fn count_label(counts: &mut HashMap<String, u64>, label: &str) {
+    match counts.get_mut(label) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(label.to_string(), 1);
+        }
     }
 }
 

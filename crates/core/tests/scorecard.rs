@@ -55,7 +55,7 @@ impl P {
             reply_to_user: self.reply_to_user,
             thread: self.thread,
             retweet_of: self.retweet_of,
-            mentions_json: &self.mentions,
+            mentioned_government: &self.mentions,
             hashtags_json: &self.hashtags,
             has_media: self.media,
             reply_settings: self.reply_settings,
@@ -69,12 +69,13 @@ impl P {
     }
 }
 
+/// The labelling pass's resolution of a post's mentions: government handles, lower-case.
 fn mentions(handles: &[&str]) -> String {
-    let items: Vec<String> = handles
+    handles
         .iter()
-        .map(|h| format!("{{\"handle\":\"{h}\",\"id\":null}}"))
-        .collect();
-    format!("[{}]", items.join(","))
+        .map(|h| h.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn accounts() -> Vec<GovAccount> {

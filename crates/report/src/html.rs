@@ -77,11 +77,12 @@ th{background:var(--soft)}
 td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .bar{display:block;width:100%;min-width:90px;height:14px}
 .legend{display:flex;flex-wrap:wrap;gap:6px 14px;margin:8px 0;padding:0;list-style:none;font-size:.9rem}
-.legend span{display:inline-block;width:12px;height:12px;margin-inline-end:4px;vertical-align:middle}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px;vertical-align:middle}
 .heatmaps{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:16px}
 figure{margin:0}
 figcaption{font-weight:bold}
 .note{color:var(--muted);font-size:.9rem}
+@media (max-width:640px){.wide{display:none}th,td{padding:5px 4px}}
 footer{color:var(--muted);font-size:.85rem;padding-top:24px;padding-bottom:24px}
 @media print{header{border-color:#000}.table-wrap{overflow:visible}section{break-inside:avoid-page}}
 ";
@@ -340,7 +341,7 @@ pub fn to_html(meta: &ReportMeta, cards: &[Scorecard], lang: Lang) -> String {
     );
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{code}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title} — tawasul</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<p class=\"meta\">{} {} – {} ({}) · {} {}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"{code}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title} — tawasul</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<p class=\"meta\">{} <span dir=\"ltr\">{} – {}</span> ({}) · {} <span dir=\"ltr\">{}</span></p>\n",
         lang.t("الفترة", "Period"),
         esc(&meta.from),
         esc(&meta.to),
@@ -370,7 +371,7 @@ pub fn to_html(meta: &ReportMeta, cards: &[Scorecard], lang: Lang) -> String {
     // Ranking.
     let _ = write!(
         h,
-        "<section id=\"ranking\"><h2>{}</h2><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        "<section id=\"ranking\"><h2>{}</h2><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"wide\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         lang.t("ترتيب الحسابات حسب مؤشر التفاعل", "Ranking by interactivity index"),
         lang.t("الحساب", "Account"),
         lang.t("الجهة", "Body"),
@@ -383,7 +384,7 @@ pub fn to_html(meta: &ReportMeta, cards: &[Scorecard], lang: Lang) -> String {
         let index = card.interactivity_index;
         let _ = write!(
             h,
-            "<tr><td class=\"num\">{}</td><td><bdi>@{}</bdi></td><td>{}</td><td>{} <span class=\"num\">{index:.1}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td><bdi>@{}</bdi></td><td class=\"wide\">{}</td><td>{} <span class=\"num\">{index:.1}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             i + 1,
             esc(&card.account.handle),
             account_name(lang, meta, card),

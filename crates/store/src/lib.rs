@@ -9,7 +9,10 @@ mod bulk;
 mod scan;
 mod sqlite;
 
-pub use scan::{AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount};
+pub use scan::{
+    AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, StoreRow, SyntheticPost,
+    MENTIONED_GOVERNMENT,
+};
 pub use sqlite::{decode_source, PreparedBatch, SqliteStore, SOURCE_CODEC};
 
 use std::future::Future;

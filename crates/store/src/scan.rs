@@ -1,10 +1,12 @@
 //! Reading the store for scorecards and the labelling pass: one sequential pass over posts in id
 //! (time) order through the raw SQLite handle, rows lent to the caller without copies.
 
-use tawasul_core::scorecard::ScanPost;
+use std::cell::{OnceCell, RefCell};
+
+use tawasul_core::scorecard::PostRow;
 use tawasul_core::PostKind;
 
-use crate::bulk::{Db, Value};
+use crate::bulk::{Db, Statement, Value};
 use crate::sqlite::SqliteStore;
 use crate::StoreError;
 
@@ -46,6 +48,10 @@ pub struct LabelWrite {
     pub source: String,
 }
 
+/// The pseudo-task of a [`LabelWrite`] that records which government accounts a post mentions
+/// (lower-case handles, comma-separated): resolved once, read by every scorecard.
+pub const MENTIONED_GOVERNMENT: &str = "mentioned_government";
+
 /// What the store knows about an account named by handle.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountFacts {
@@ -57,10 +63,104 @@ pub struct AccountFacts {
     pub followers: Option<u64>,
 }
 
-const SCAN_SQL: &str = "SELECT id, author_id, author_handle, created_at, kind, reply_to_post, \
-     reply_to_user, COALESCE(thread_root, conversation_id, id), retweet_of, mentions, hashtags, \
-     media IS NOT NULL AND media != '[]', reply_settings, likes, replies, retweets, quotes, \
-     post_type, intent FROM posts ORDER BY id";
+/// Relevant posts only, in id order, from the covering partial index (no text, no JSON).
+const SCAN_SQL: &str = "SELECT id, author_id, created_at, kind, reply_to_post, reply_to_user, \
+     COALESCE(thread_root, conversation_id, id), retweet_of, mentioned_government, intent, \
+     post_type, reply_settings, likes, replies, retweets, quotes, hashtags, \
+     media IS NOT NULL AND media != '[]' \
+     FROM posts INDEXED BY posts_scorecard \
+     WHERE post_type IS NOT NULL OR intent IS NOT NULL ORDER BY id";
+
+/// The author's handle, needed only when a government account's user id is unknown.
+const DETAILS_SQL: &str = "SELECT author_handle FROM posts WHERE id = ?";
+
+#[derive(Default)]
+struct Details {
+    author_handle: String,
+}
+
+/// The current row of a scan, read column by column on demand from the covering index; the
+/// author's handle (not in the index) looked up only when asked for.
+pub struct StoreRow<'s, 'db> {
+    row: &'s Statement<'db>,
+    details_statement: &'s RefCell<Statement<'db>>,
+    details: OnceCell<Details>,
+}
+
+impl StoreRow<'_, '_> {
+    fn details(&self) -> &Details {
+        self.details.get_or_init(|| {
+            let mut statement = self.details_statement.borrow_mut();
+            let post = i64::try_from(self.id()).unwrap_or(i64::MAX);
+            let found = statement
+                .bind_all(&[Value::Int(post)])
+                .and_then(|()| statement.step())
+                .unwrap_or(false);
+            if !found {
+                return Details::default();
+            }
+            Details {
+                author_handle: statement.text(0).to_string(),
+            }
+        })
+    }
+}
+
+impl PostRow for StoreRow<'_, '_> {
+    fn id(&self) -> u64 {
+        id(self.row.int(0))
+    }
+    fn author_id(&self) -> u64 {
+        id(self.row.int(1))
+    }
+    fn author_handle(&self) -> &str {
+        &self.details().author_handle
+    }
+    fn time_ms(&self) -> i64 {
+        self.row.int(2).unwrap_or(0)
+    }
+    fn kind(&self) -> PostKind {
+        kind_of(self.row.text(3))
+    }
+    fn reply_to_post(&self) -> u64 {
+        id(self.row.int(4))
+    }
+    fn reply_to_user(&self) -> u64 {
+        id(self.row.int(5))
+    }
+    fn thread(&self) -> u64 {
+        id(self.row.int(6))
+    }
+    fn retweet_of(&self) -> u64 {
+        id(self.row.int(7))
+    }
+    fn mentioned_government(&self) -> &str {
+        self.row.text(8)
+    }
+    fn hashtags_json(&self) -> &str {
+        self.row.text(16)
+    }
+    fn has_media(&self) -> bool {
+        self.row.int(17).unwrap_or(0) != 0
+    }
+    fn reply_settings(&self) -> &str {
+        self.row.text(11)
+    }
+    fn metrics(&self) -> [Option<u64>; 4] {
+        [
+            count(self.row.int(12)),
+            count(self.row.int(13)),
+            count(self.row.int(14)),
+            count(self.row.int(15)),
+        ]
+    }
+    fn post_type(&self) -> &str {
+        self.row.text(10)
+    }
+    fn intent(&self) -> &str {
+        self.row.text(9)
+    }
+}
 
 fn kind_of(text: &str) -> PostKind {
     match text {
@@ -80,11 +180,13 @@ fn id(value: Option<i64>) -> u64 {
 }
 
 impl SqliteStore {
-    /// Streams every post in id order to `visit`; returns how many were read. The rows are
-    /// borrowed from SQLite's buffers: nothing is allocated per post.
+    /// Streams every labelled post (government posts and citizens' messages to them) in id
+    /// order to `visit`; returns how many were read. Each row is read
+    /// from SQLite's buffers only for the columns `visit` asks for: nothing is allocated per
+    /// post, and columns of posts that do not matter are never decoded.
     pub async fn scan_posts<F>(&self, mut visit: F) -> Result<u64, StoreError>
     where
-        F: FnMut(&ScanPost<'_>) + Send,
+        F: FnMut(&StoreRow<'_, '_>) + Send,
     {
         let mut connection = self.pool().acquire().await?;
         let mut handle = connection.lock_handle().await?;
@@ -93,30 +195,14 @@ impl SqliteStore {
         db.exec("BEGIN")?;
         let result = (|| {
             let mut statement = db.prepare(SCAN_SQL)?;
+            let details_statement = RefCell::new(db.prepare(DETAILS_SQL)?);
             let mut rows = 0u64;
             while statement.step()? {
-                let post = ScanPost {
-                    id: id(statement.int(0)),
-                    author_id: id(statement.int(1)),
-                    author_handle: statement.text(2),
-                    time_ms: statement.int(3).unwrap_or(0),
-                    kind: kind_of(statement.text(4)),
-                    reply_to_post: id(statement.int(5)),
-                    reply_to_user: id(statement.int(6)),
-                    thread: id(statement.int(7)),
-                    retweet_of: id(statement.int(8)),
-                    mentions_json: statement.text(9),
-                    hashtags_json: statement.text(10),
-                    has_media: statement.int(11).unwrap_or(0) != 0,
-                    reply_settings: statement.text(12),
-                    likes: count(statement.int(13)),
-                    replies: count(statement.int(14)),
-                    retweets: count(statement.int(15)),
-                    quotes: count(statement.int(16)),
-                    post_type: statement.text(17),
-                    intent: statement.text(18),
-                };
-                visit(&post);
+                visit(&StoreRow {
+                    row: &statement,
+                    details_statement: &details_statement,
+                    details: OnceCell::new(),
+                });
                 rows += 1;
             }
             Ok(rows)
@@ -183,8 +269,14 @@ impl SqliteStore {
             let mut post_type = db.prepare("UPDATE posts SET post_type = ? WHERE id = ?")?;
             let mut intent = db.prepare("UPDATE posts SET intent = ? WHERE id = ?")?;
             let mut body = db.prepare("UPDATE posts SET body_key = ? WHERE id = ?")?;
+            let mut mentioned =
+                db.prepare("UPDATE posts SET mentioned_government = ? WHERE id = ?")?;
             for label in labels {
                 let post = Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX));
+                if label.task == MENTIONED_GOVERNMENT {
+                    mentioned.run(&[Value::Text(&label.value), post])?;
+                    continue;
+                }
                 history.run(&[
                     Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX)),
                     Value::Text(label.task),
@@ -224,7 +316,8 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         let reset = sqlx::query(
-            "UPDATE posts SET post_type = NULL, intent = NULL, body_key = NULL, labelled_at = NULL",
+            "UPDATE posts SET post_type = NULL, intent = NULL, body_key = NULL, \
+             mentioned_government = NULL, labelled_at = NULL",
         )
         .execute(&mut *tx)
         .await?
@@ -327,5 +420,125 @@ impl SqliteStore {
         Ok(sqlx::query_scalar("SELECT MAX(created_at) FROM posts")
             .fetch_one(self.pool())
             .await?)
+    }
+}
+
+/// A post already in the store's shape, for benchmarks and load tests that need millions of
+/// rows quickly (no source JSON, labels given).
+#[derive(Debug, Clone, Default)]
+pub struct SyntheticPost {
+    /// Post id (a snowflake of `created_at`).
+    pub id: i64,
+    /// Author's user id.
+    pub author_id: i64,
+    /// Author's handle.
+    pub author_handle: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// `original`, `retweet`, `reply` or `quote`.
+    pub kind: &'static str,
+    /// Text.
+    pub text: String,
+    /// Conversation (reply tree root).
+    pub conversation_id: i64,
+    /// Post replied to.
+    pub reply_to_post: Option<i64>,
+    /// User replied to.
+    pub reply_to_user: Option<i64>,
+    /// Post retweeted.
+    pub retweet_of: Option<i64>,
+    /// `everyone` or a restriction.
+    pub reply_settings: &'static str,
+    /// Hashtags JSON.
+    pub hashtags: Option<String>,
+    /// Mentions JSON.
+    pub mentions: Option<String>,
+    /// Media JSON.
+    pub media: Option<String>,
+    /// Likes, replies, retweets, quotes.
+    pub metrics: Option<[i64; 4]>,
+    /// Post type label.
+    pub post_type: Option<&'static str>,
+    /// Intent label.
+    pub intent: Option<&'static str>,
+    /// Government handles mentioned (lower-case, comma-separated).
+    pub mentioned_government: Option<String>,
+}
+
+impl SqliteStore {
+    /// Inserts synthetic posts in one transaction, marked as labelled (their labels are given).
+    pub async fn insert_synthetic_posts(&self, posts: &[SyntheticPost]) -> Result<(), StoreError> {
+        let mut connection = self.pool().acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let db = Db::new(handle.as_raw_handle());
+        db.exec("BEGIN IMMEDIATE")?;
+        let written = crate::bulk::insert_rows(
+            &db,
+            "posts",
+            &[
+                "id",
+                "author_id",
+                "author_handle",
+                "created_at",
+                "kind",
+                "text",
+                "lang",
+                "conversation_id",
+                "thread_root",
+                "reply_to_post",
+                "reply_to_user",
+                "retweet_of",
+                "reply_settings",
+                "hashtags",
+                "mentions",
+                "media",
+                "likes",
+                "replies",
+                "retweets",
+                "quotes",
+                "complete",
+                "post_type",
+                "intent",
+                "labelled_at",
+                "mentioned_government",
+            ],
+            " ON CONFLICT (id) DO NOTHING",
+            posts.iter(),
+            |p, out| {
+                let metric = |i: usize| Value::from(p.metrics.map(|m| m[i]));
+                out.extend([
+                    Value::Int(p.id),
+                    Value::Int(p.author_id),
+                    Value::Text(&p.author_handle),
+                    Value::Int(p.created_at),
+                    Value::Text(p.kind),
+                    Value::Text(&p.text),
+                    Value::Text("ar"),
+                    Value::Int(p.conversation_id),
+                    Value::Int(p.conversation_id),
+                    Value::from(p.reply_to_post),
+                    Value::from(p.reply_to_user),
+                    Value::from(p.retweet_of),
+                    Value::Text(p.reply_settings),
+                    Value::from(p.hashtags.as_deref()),
+                    Value::from(p.mentions.as_deref()),
+                    Value::from(p.media.as_deref()),
+                    metric(0),
+                    metric(1),
+                    metric(2),
+                    metric(3),
+                    Value::Int(1),
+                    Value::from(p.post_type),
+                    Value::from(p.intent),
+                    Value::Int(p.created_at),
+                    Value::from(p.mentioned_government.as_deref()),
+                ]);
+            },
+        )
+        .and_then(|()| db.exec("COMMIT"));
+        if written.is_err() {
+            let _ = db.exec("ROLLBACK");
+        }
+        written
     }
 }

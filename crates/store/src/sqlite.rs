@@ -542,6 +542,11 @@ impl Store for SqliteStore {
 
     async fn save_registry(&self, registry: &Registry) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        let before: Vec<(String, String)> = sqlx::query_as(
+            "SELECT platform || ':' || handle, body_key FROM registry_accounts ORDER BY 1",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM registry_accounts")
             .execute(&mut *tx)
             .await?;
@@ -564,6 +569,24 @@ impl Store for SqliteStore {
                 .bind(account.handle.to_lowercase())
                 .bind(&body.key)
                 .bind(format!("{:?}", account.kind).to_lowercase())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let after: Vec<(String, String)> = sqlx::query_as(
+            "SELECT platform || ':' || handle, body_key FROM registry_accounts ORDER BY 1",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if !before.is_empty() && before != after {
+            // Who is a government account decides which posts are labelled and how: a changed
+            // registry sends every post through the labelling pass again.
+            sqlx::query(
+                "UPDATE posts SET post_type = NULL, intent = NULL, body_key = NULL, \
+                 mentioned_government = NULL, labelled_at = NULL",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM labels WHERE target_kind = 'post' AND source != 'human'")
                 .execute(&mut *tx)
                 .await?;
         }
