@@ -939,11 +939,35 @@ pub fn run(
 
 /// `tawasul demo`: generates the demo corpus, imports it into a fresh data directory, marks the
 /// store as demo data and writes the report (Arabic and English HTML, JSON).
-pub fn demo(dir: &Path, seed: u64, days: u32) -> Result<std::process::ExitCode> {
+pub fn demo(dir: &Path, seed: u64, days: u32, end: Option<&str>) -> Result<std::process::ExitCode> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let database = dir.join(tawasul_store::DATABASE_FILE);
+    if database.exists() {
+        // A demo starts afresh, but never over a store of real data.
+        let runtime = crate::import_cmd::runtime()?;
+        let store = crate::import_cmd::open_store(&runtime, dir, None)?;
+        let demo = runtime.block_on(crate::report_cmd::store_flag(
+            &store,
+            crate::report_cmd::DEMO_MARKER,
+        ))?;
+        runtime.block_on(store.close());
+        if !demo {
+            anyhow::bail!(
+                "{} holds a store that is not demo data; choose another --dir",
+                dir.display()
+            );
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let path = dir.join(format!("{}{suffix}", tawasul_store::DATABASE_FILE));
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+    }
     let corpus = dir.join("tawasul-demo-data.jsonl");
     let registry = Registry::shipped();
-    let posts = run(&registry, seed, days, None, Some(&corpus))?;
+    let posts = run(&registry, seed, days, end, Some(&corpus))?;
     eprintln!(
         "tawasul demo: generated {posts} demo posts over {days} days in {}",
         corpus.display()

@@ -7,6 +7,7 @@ mod classify_cmd;
 mod corpus;
 mod demo_data;
 mod import_cmd;
+mod kb_cmd;
 mod label_cmd;
 mod report_cmd;
 mod text_cmd;
@@ -145,6 +146,26 @@ enum Command {
         /// Days of demo activity.
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// Day after the last demo day, YYYY-MM-DD (default: today in Cairo).
+        #[arg(long)]
+        end: Option<String>,
+    },
+    /// The services knowledge base: `kb import FILE...` indexes it for suggested answers.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Suggested answers for a citizen's message: the best passages of official posts and
+    /// services (JSON lines, best first).
+    Search {
+        /// The message.
+        text: String,
+        /// Only this body's documents and general ones.
+        #[arg(long)]
+        body: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
     },
     /// Label every stored post again with the current models (after a model change).
     Reclassify,
@@ -163,6 +184,19 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Index services (a JSON list like `shared/data/services/digital_gov_eg_services.json`).
+    Import {
+        /// Files to index.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Route every service of these files to this body (default: by category).
+        #[arg(long)]
+        body: Option<String>,
     },
 }
 
@@ -292,7 +326,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("tawasul: {posts} demo posts generated");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { dir, seed, days } => demo_data::demo(&dir, seed, days),
+        Command::Demo {
+            dir,
+            seed,
+            days,
+            end,
+        } => demo_data::demo(&dir, seed, days, end.as_deref()),
+        Command::Kb {
+            command: KbCommand::Import { files, body },
+        } => kb_cmd::import(&cli.data_dir, &files, body.as_deref()),
+        Command::Search { text, body, limit } => {
+            kb_cmd::search(&cli.data_dir, &text, body.as_deref(), limit)
+        }
         Command::Reclassify => label_cmd::reclassify(&cli.data_dir, cli.registry.as_deref()),
         Command::Train { recipe, out } => {
             classify_cmd::train(&recipe, &out, &corpus::shared_data_dir())

@@ -339,3 +339,113 @@ fn demo_data_is_reproducible_marked_and_tells_accounts_apart() {
     ));
     assert_eq!(report["accounts"], report2["accounts"]);
 }
+
+#[test]
+fn a_registry_change_relabels_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("store");
+    let fixture = fixture("report_thread.jsonl").display().to_string();
+    tawasul(&data, &["import", "--quiet", &fixture]);
+    let window = [
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--as-of",
+        "2026-03-01",
+    ];
+    let before = stdout_json(&tawasul(&data, &window));
+    assert_eq!(account(&before, "mohpegypt")["citizen_messages"], 2);
+
+    // A deployment whose only government account is the citizen who asked: the ministry's
+    // posts become citizens' posts and the asker's become government posts.
+    let custom = dir.path().join("registry.toml");
+    std::fs::write(
+        &custom,
+        "[[body]]\nkey = \"test_body\"\nkind = \"authority\"\nname_ar = \"جهة\"\nname_en = \"Body\"\naccounts = [{ platform = \"x\", handle = \"citizen_a\", kind = \"official\" }]\n",
+    )
+    .expect("write");
+    let mut args = vec!["--registry", custom.to_str().expect("utf-8")];
+    args.extend(window);
+    let changed = stdout_json(&tawasul(&data, &args));
+    let accounts = changed["accounts"].as_array().expect("accounts");
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0]["handle"], "citizen_a");
+    assert_eq!(accounts[0]["posts"], 1);
+    // The ministry's answer (addressed to citizen_a) is now a citizen's message to it.
+    assert_eq!(accounts[0]["citizen_messages"], 1);
+
+    // Back to the shipped registry: the first figures again.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/data/registry.toml");
+    let mut args = vec!["--registry", shipped.to_str().expect("utf-8")];
+    args.extend(window);
+    let again = stdout_json(&tawasul(&data, &args));
+    assert_eq!(account(&again, "mohpegypt"), account(&before, "mohpegypt"));
+}
+
+#[test]
+fn demo_builds_the_report_and_never_overwrites_real_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = dir.path().join("demo");
+    let demo_arg = demo.display().to_string();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tawasul"))
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&[
+        "demo",
+        "--dir",
+        &demo_arg,
+        "--days",
+        "7",
+        "--end",
+        "2026-03-01",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("report.json")).expect("json"))
+            .expect("valid");
+    assert_eq!(
+        report["demo_data"], true,
+        "a demo store says so in every report"
+    );
+    let html = std::fs::read_to_string(demo.join("report.html")).expect("html");
+    assert!(html.contains("class=\"demo\""));
+    assert!(demo.join("report.en.html").exists());
+    // Run again: starts afresh, same number of posts (not doubled).
+    let stats = |d: &Path| stdout_json(&tawasul(d, &["stats", "--json"]))["posts"].clone();
+    let first = stats(&demo);
+    assert!(run(&[
+        "demo",
+        "--dir",
+        &demo_arg,
+        "--days",
+        "7",
+        "--end",
+        "2026-03-01"
+    ])
+    .status
+    .success());
+    assert_eq!(stats(&demo), first);
+
+    let real = dir.path().join("real");
+    tawasul(
+        &real,
+        &[
+            "import",
+            "--quiet",
+            &fixture("report_thread.jsonl").display().to_string(),
+        ],
+    );
+    let out = run(&["demo", "--dir", &real.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not demo data"));
+    assert_eq!(stats(&real), 4);
+}

@@ -495,17 +495,23 @@ pub fn interactivity_index(card: &Scorecard) -> f64 {
 struct Message {
     /// The citizen's post (messages are pushed in post id order, so this is sorted).
     post_id: u64,
-    account: u16,
+    thread: u64,
+    author_id: u64,
     time_ms: i64,
-    needs_reply: bool,
     answered_at: i64,
-    /// Next message of the same (thread, author, account) chain, in time order.
-    next_in_chain: u32,
+    /// The reply that answered first (index into the replies), `NONE` if none.
+    answered_by: u32,
+    account: u16,
+    needs_reply: bool,
 }
 
-struct Chain {
-    first_open: u32,
-    last: u32,
+/// A government reply that may answer citizens (self-threads left out).
+struct Reply {
+    reply_to_post: u64,
+    reply_to_user: u64,
+    thread: u64,
+    time_ms: i64,
+    account: u16,
 }
 
 /// Streaming scorecard computation; see the module documentation.
@@ -523,9 +529,7 @@ pub struct ScorecardEngine {
     president_posts: FxHashSet<u64>,
     messages: Vec<Message>,
     ids_complete: bool,
-    chains: FxHashMap<(u64, u64, u16), Chain>,
-    /// (account, thread) → replies to citizens in it.
-    reply_turns: FxHashMap<(u16, u64), u32>,
+    replies: Vec<Reply>,
     intents: Vec<HashMap<String, u64>>,
     unlabelled: Vec<u64>,
     targets: Vec<u16>,
@@ -569,8 +573,7 @@ impl ScorecardEngine {
             gov_posts: FxHashMap::default(),
             president_posts: FxHashSet::default(),
             messages: Vec::new(),
-            chains: FxHashMap::default(),
-            reply_turns: FxHashMap::default(),
+            replies: Vec::new(),
             targets: Vec::new(),
             handle_buf: String::new(),
         }
@@ -735,31 +738,16 @@ impl ScorecardEngine {
         let author_id = post.author_id();
         for position in 0..self.targets.len() {
             let account = self.targets[position];
-            let index = self.messages.len() as u32;
             self.messages.push(Message {
                 post_id,
-                account,
+                thread,
+                author_id,
                 time_ms,
-                needs_reply,
                 answered_at: i64::MAX,
-                next_in_chain: NONE,
+                answered_by: NONE,
+                account,
+                needs_reply,
             });
-            if author_id != 0 {
-                let chain = self
-                    .chains
-                    .entry((thread, author_id, account))
-                    .or_insert(Chain {
-                        first_open: index,
-                        last: NONE,
-                    });
-                if chain.last != NONE {
-                    self.messages[chain.last as usize].next_in_chain = index;
-                }
-                if chain.first_open == NONE {
-                    chain.first_open = index;
-                }
-                chain.last = index;
-            }
             if post.intent().is_empty() {
                 self.unlabelled[account as usize] += 1;
             } else {
@@ -768,63 +756,96 @@ impl ScorecardEngine {
         }
     }
 
-    /// A government reply: marks the citizen messages it answers.
+    /// A government reply: kept to be matched with the messages it may answer in `finish`.
     fn answer(&mut self, account: u16, reply: &impl PostRow) {
-        if reply.reply_to_user() != 0 && self.by_id.get(&reply.reply_to_user()) == Some(&account) {
+        let reply_to_user = reply.reply_to_user();
+        if reply_to_user != 0 && self.by_id.get(&reply_to_user) == Some(&account) {
             return; // a thread of its own
         }
-        let mut answered_any = false;
-        // The message replied to directly.
-        let replied_to = reply.reply_to_post();
-        let reply_time = reply.time_ms();
-        if replied_to != 0 {
-            let first = self.messages.partition_point(|m| m.post_id < replied_to);
-            for message in self.messages[first..]
-                .iter_mut()
-                .take_while(|m| m.post_id == replied_to)
+        let thread = reply.thread();
+        self.replies.push(Reply {
+            reply_to_post: reply.reply_to_post(),
+            reply_to_user,
+            thread: if thread != 0 { thread } else { reply.id() },
+            time_ms: reply.time_ms(),
+            account,
+        });
+    }
+
+    /// Finds each message's first answer by sorting and merging, so that millions of messages
+    /// cost sequential passes instead of random lookups: direct replies by the id replied to,
+    /// then replies in the conversation by (thread, citizen, account).
+    fn match_answers(&mut self) {
+        let replies = &self.replies;
+        let messages = &mut self.messages;
+        let mut direct: Vec<u32> = (0..replies.len() as u32)
+            .filter(|&i| replies[i as usize].reply_to_post != 0)
+            .collect();
+        direct.sort_unstable_by_key(|&i| {
+            let r = &replies[i as usize];
+            (r.reply_to_post, r.time_ms)
+        });
+        let mut start = 0;
+        for message in messages.iter_mut() {
+            while start < direct.len()
+                && replies[direct[start] as usize].reply_to_post < message.post_id
             {
-                if message.account == account
-                    && message.answered_at == i64::MAX
-                    && reply_time > message.time_ms
+                start += 1;
+            }
+            for &index in direct[start..].iter() {
+                let reply = &replies[index as usize];
+                if reply.reply_to_post != message.post_id {
+                    break;
+                }
+                if reply.account == message.account && reply.time_ms > message.time_ms {
+                    if reply.time_ms < message.answered_at {
+                        message.answered_at = reply.time_ms;
+                        message.answered_by = index;
+                    }
+                    break;
+                }
+            }
+        }
+        // Later in the conversation, addressed to the message's author.
+        let mut conversational: Vec<u32> = (0..replies.len() as u32)
+            .filter(|&i| replies[i as usize].reply_to_user != 0)
+            .collect();
+        let key = |r: &Reply| (r.thread, r.reply_to_user, r.account, r.time_ms);
+        conversational.sort_unstable_by_key(|&i| key(&replies[i as usize]));
+        messages.sort_unstable_by_key(|m| (m.thread, m.author_id, m.account, m.time_ms));
+        let mut next = 0;
+        for message in messages.iter_mut() {
+            if message.author_id == 0 {
+                continue;
+            }
+            let group = (message.thread, message.author_id, message.account);
+            // Messages of a group come in time order, so the pointer only moves forward.
+            while next < conversational.len() {
+                let r = &replies[conversational[next] as usize];
+                if (r.thread, r.reply_to_user, r.account) < group
+                    || ((r.thread, r.reply_to_user, r.account) == group
+                        && r.time_ms <= message.time_ms)
                 {
-                    message.answered_at = reply_time;
-                    answered_any = true;
+                    next += 1;
+                } else {
+                    break;
                 }
             }
-        }
-        // Earlier messages of the same author in the same conversation.
-        if reply.reply_to_user() != 0 && reply.thread() != 0 {
-            if let Some(chain) =
-                self.chains
-                    .get_mut(&(reply.thread(), reply.reply_to_user(), account))
-            {
-                let mut index = chain.first_open;
-                while index != NONE {
-                    let message = &mut self.messages[index as usize];
-                    if message.time_ms >= reply.time_ms() {
-                        break;
-                    }
-                    if message.answered_at == i64::MAX {
-                        message.answered_at = reply.time_ms();
-                        answered_any = true;
-                    }
-                    index = message.next_in_chain;
+            if let Some(&index) = conversational.get(next) {
+                let r = &replies[index as usize];
+                if (r.thread, r.reply_to_user, r.account) == group
+                    && r.time_ms < message.answered_at
+                {
+                    message.answered_at = r.time_ms;
+                    message.answered_by = index;
                 }
-                chain.first_open = index;
             }
-        }
-        if answered_any {
-            let thread = if reply.thread() != 0 {
-                reply.thread()
-            } else {
-                reply.id()
-            };
-            *self.reply_turns.entry((account, thread)).or_insert(0) += 1;
         }
     }
 
     /// Computes every reported account's scorecard, ranked by interactivity index.
     pub fn finish(mut self) -> Vec<Scorecard> {
+        self.match_answers();
         let n = self.accounts.len();
         let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); n];
         let mut wall: Vec<Vec<(i64, bool)>> = vec![Vec::new(); n];
@@ -861,10 +882,27 @@ impl ScorecardEngine {
                 ));
             }
         }
-        for ((account, _thread), turns) in &self.reply_turns {
-            let r = &mut responsiveness[*account as usize];
+        // Conversations the account answered in, and those with two or more answering turns.
+        let mut turns: Vec<u32> = self
+            .messages
+            .iter()
+            .filter(|m| m.answered_by != NONE)
+            .map(|m| m.answered_by)
+            .collect();
+        turns.sort_unstable();
+        turns.dedup();
+        let mut threads: Vec<(u16, u64)> = turns
+            .iter()
+            .map(|&i| {
+                let reply = &self.replies[i as usize];
+                (reply.account, reply.thread)
+            })
+            .collect();
+        threads.sort_unstable();
+        for group in threads.chunk_by(|a, b| a == b) {
+            let r = &mut responsiveness[group[0].0 as usize];
             r.answered_threads += 1;
-            r.dialogue_threads += u64::from(*turns >= 2);
+            r.dialogue_threads += u64::from(group.len() >= 2);
         }
         let days = ((self.window.to_ms - self.window.from_ms) as f64 / 86_400_000.0).max(0.0);
         let mut cards = Vec::new();

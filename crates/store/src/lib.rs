@@ -13,7 +13,7 @@ pub use scan::{
     AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, StoreRow, SyntheticPost,
     MENTIONED_GOVERNMENT,
 };
-pub use sqlite::{decode_source, PreparedBatch, SqliteStore, SOURCE_CODEC};
+pub use sqlite::{decode_source, PreparedBatch, SqliteStore, DATABASE_FILE, SOURCE_CODEC};
 
 use std::future::Future;
 

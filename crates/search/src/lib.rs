@@ -1,0 +1,481 @@
+//! Search over what a body has already said — its official posts (decisions, services,
+//! guidance, rumour rebuttals) and its services knowledge base — so that an agent answering a
+//! citizen has the official answer at hand. A tantivy index whose analyser is tawasul's own:
+//! the social-media tokeniser, the `search` normal form and the light stemmer, so that
+//! `بالبطاقة`, `البطاقه` and `بطاقة` meet.
+#![deny(missing_docs)]
+
+use std::path::Path;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tawasul_text::{normalize_into, shipped_stemmer, tokenize, Profile, TokenKind};
+
+/// Name under which the analyser is registered in the index.
+pub const ANALYZER: &str = "tawasul_ar";
+/// Body value of documents every body may use (general services).
+pub const ANY_BODY: &str = "_any";
+/// Longest query considered, in analysed terms: citizen text is bounded before it is searched.
+pub const MAX_QUERY_TERMS: usize = 48;
+
+/// Errors of the search index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy refused an operation.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index directory could not be opened.
+    #[error("search index {path}: {message}")]
+    Open {
+        /// Directory.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// An official post of a government account.
+    Post,
+    /// A service of the knowledge base.
+    Service,
+}
+
+impl DocKind {
+    /// `post` or `service`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Post => "post",
+            DocKind::Service => "service",
+        }
+    }
+}
+
+/// A passage source to index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Stable id (`post:<id>`, `service:<url>`): indexing it again replaces it.
+    pub id: String,
+    /// Post or service.
+    pub kind: DocKind,
+    /// Body key, or None for every body.
+    pub body: Option<String>,
+    /// Title (service name; empty for posts).
+    pub title: String,
+    /// The text.
+    pub text: String,
+    /// Where it comes from (URL or post id), shown with every suggestion.
+    pub source: String,
+    /// `post_type` of a post, category of a service.
+    pub label: String,
+}
+
+/// A suggestion.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    /// Document id.
+    pub id: String,
+    /// `post` or `service`.
+    pub kind: String,
+    /// Body key, or `_any`.
+    pub body: String,
+    /// Title.
+    pub title: String,
+    /// The best passage of the text for the query.
+    pub passage: String,
+    /// Byte ranges of `passage` that matched.
+    pub highlights: Vec<(usize, usize)>,
+    /// Source.
+    pub source: String,
+    /// Label.
+    pub label: String,
+    /// Relevance (BM25).
+    pub score: f32,
+}
+
+/// tawasul's Arabic analyser as a tantivy tokenizer.
+#[derive(Clone, Default)]
+pub struct ArabicTokenizer {
+    normal: String,
+}
+
+/// Tokens of one text, analysed up front.
+pub struct ArabicTokenStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for ArabicTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+impl Tokenizer for ArabicTokenizer {
+    type TokenStream<'a> = ArabicTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        let mut tokens = Vec::new();
+        analyse(text, &mut self.normal, |from, to, term| {
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position: tokens.len(),
+                text: term.to_string(),
+                position_length: 1,
+            });
+        });
+        ArabicTokenStream { tokens, index: 0 }
+    }
+}
+
+/// Calls `emit(start, end, term)` for every searchable term of `text`: words and hashtag parts
+/// in the `search` normal form, stemmed; numbers as ASCII digits.
+pub fn analyse(text: &str, normal: &mut String, mut emit: impl FnMut(usize, usize, &str)) {
+    let stemmer = shipped_stemmer();
+    for token in tokenize(text) {
+        match token.kind {
+            TokenKind::Word | TokenKind::Hashtag => {
+                let raw = token.text(text);
+                for part in raw.split('_').filter(|p| !p.is_empty()) {
+                    normalize_into(part, Profile::Search, normal);
+                    let lower = normal.to_lowercase();
+                    let stem = stemmer.stem(&lower);
+                    if !stem.is_empty() {
+                        emit(token.start, token.end, &stem);
+                    }
+                }
+            }
+            TokenKind::Number => {
+                normalize_into(token.text(text), Profile::Search, normal);
+                let digits: String = normal.chars().filter(char::is_ascii_digit).collect();
+                if !digits.is_empty() {
+                    emit(token.start, token.end, &digits);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    kind: Field,
+    body: Field,
+    title: Field,
+    text: Field,
+    source: Field,
+    label: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let analysed = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        body: builder.add_text_field("body", STRING | STORED),
+        title: builder.add_text_field("title", analysed.clone()),
+        text: builder.add_text_field("text", analysed),
+        source: builder.add_text_field("source", STORED),
+        label: builder.add_text_field("label", STRING | STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// The index of passages.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when absent.
+    pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Open {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let (schema, fields) = schema();
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Open {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+        let index = Index::open_or_create(directory, schema)?;
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory (tests, one-off searches).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        index
+            .tokenizers()
+            .register(ANALYZER, TextAnalyzer::from(ArabicTokenizer::default()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// Adds or replaces documents (by id) and makes them searchable.
+    pub fn upsert(&self, documents: &[Document]) -> Result<(), SearchError> {
+        let mut writer = self.index.writer::<TantivyDocument>(50_000_000)?;
+        let f = self.fields;
+        for d in documents {
+            writer.delete_term(Term::from_field_text(f.id, &d.id));
+            writer.add_document(doc!(
+                f.id => d.id.as_str(),
+                f.kind => d.kind.as_str(),
+                f.body => d.body.as_deref().unwrap_or(ANY_BODY),
+                f.title => d.title.as_str(),
+                f.text => d.text.as_str(),
+                f.source => d.source.as_str(),
+                f.label => d.label.as_str(),
+            ))?;
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Documents indexed.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The best passages for a citizen's message, from `body`'s documents and general ones
+    /// (all bodies when None). Any text is a valid query: it is analysed, never parsed.
+    pub fn search(
+        &self,
+        text: &str,
+        body: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let f = self.fields;
+        let mut terms: Vec<String> = Vec::new();
+        let mut normal = String::new();
+        analyse(text, &mut normal, |_, _, term| {
+            if terms.len() < MAX_QUERY_TERMS && !terms.iter().any(|t| t == term) {
+                terms.push(term.to_string());
+            }
+        });
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &terms {
+            for field in [f.title, f.text] {
+                should.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                ));
+            }
+        }
+        let matching: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let query: Box<dyn Query> = match body {
+            Some(body) => {
+                let scope = BooleanQuery::new(vec![
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.body, body),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    ),
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.body, ANY_BODY),
+                            IndexRecordOption::Basic,
+                        )),
+                    ),
+                ]);
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, matching),
+                    (Occur::Must, Box::new(scope)),
+                ]))
+            }
+            None => matching,
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, f.text)?;
+        snippets.set_max_num_chars(240);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let get = |field: Field| {
+                stored
+                    .get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let snippet = snippets.snippet_from_doc(&stored);
+            let (passage, highlights) = if snippet.fragment().is_empty() {
+                let text = get(f.text);
+                (text.chars().take(240).collect(), Vec::new())
+            } else {
+                (
+                    snippet.fragment().to_string(),
+                    snippet
+                        .highlighted()
+                        .iter()
+                        .map(|r| (r.start, r.end))
+                        .collect(),
+                )
+            };
+            hits.push(Hit {
+                id: get(f.id),
+                kind: get(f.kind),
+                body: get(f.body),
+                title: get(f.title),
+                passage,
+                highlights,
+                source: get(f.source),
+                label: get(f.label),
+                score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(id: &str, body: Option<&str>, title: &str, text: &str) -> Document {
+        Document {
+            id: id.into(),
+            kind: DocKind::Service,
+            body: body.map(String::from),
+            title: title.into(),
+            text: text.into(),
+            source: format!("https://example.gov.eg/{id}"),
+            label: "test".into(),
+        }
+    }
+
+    #[test]
+    fn spellings_of_one_word_meet() {
+        let index = SearchIndex::in_memory().expect("index");
+        index
+            .upsert(&[
+                service(
+                    "a",
+                    Some("interior"),
+                    "استخراج بطاقة الرقم القومي",
+                    "تتيح الخدمة استخراج بدل فاقد للبطاقة",
+                ),
+                service("b", Some("health"), "حجز الكشف", "حجز موعد في المستشفى"),
+            ])
+            .expect("indexed");
+        let hits = index.search("ازاي اطلع البطاقه؟", None, 5).expect("search");
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("a"));
+        assert!(hits.iter().all(|h| h.id != "b"));
+    }
+
+    #[test]
+    fn a_body_sees_its_own_and_general_documents_only() {
+        let index = SearchIndex::in_memory().expect("index");
+        index
+            .upsert(&[
+                service(
+                    "own",
+                    Some("health"),
+                    "مواعيد المستشفى",
+                    "مواعيد العمل في المستشفى",
+                ),
+                service(
+                    "other",
+                    Some("interior"),
+                    "مواعيد السجل المدني",
+                    "مواعيد العمل في السجل المدني",
+                ),
+                service(
+                    "general",
+                    None,
+                    "مواعيد العمل الرسمية",
+                    "مواعيد العمل الحكومية",
+                ),
+            ])
+            .expect("indexed");
+        let hits = index
+            .search("مواعيد العمل", Some("health"), 10)
+            .expect("search");
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        assert!(ids.contains(&"own") && ids.contains(&"general"));
+        assert!(!ids.contains(&"other"));
+    }
+
+    #[test]
+    fn hostile_queries_are_text_not_syntax() {
+        let index = SearchIndex::in_memory().expect("index");
+        index
+            .upsert(&[service("a", None, "خدمة", "نص الخدمة")])
+            .expect("indexed");
+        for query in [
+            "title:\"(((",
+            "AND OR NOT",
+            "*?~^",
+            "",
+            "😡😡😡",
+            &"خدمة ".repeat(10_000),
+        ] {
+            assert!(index.search(query, None, 5).is_ok(), "{query:.20}");
+        }
+        // Upserting the same id replaces the document.
+        index
+            .upsert(&[service("a", None, "خدمة", "نص جديد")])
+            .expect("indexed");
+        assert_eq!(index.len(), 1);
+    }
+}
