@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use tawasul_classify::{Featurizer, LinearModel};
 use tawasul_core::scorecard::mention_handles;
+use tawasul_core::scorecard::SERVING_POST_TYPES;
 use tawasul_core::PostKind;
+use tawasul_search::{DocKind, Document, SearchIndex};
 use tawasul_store::{LabelCandidate, LabelWrite, SqliteStore, MENTIONED_GOVERNMENT};
 
 use crate::classify_cmd::model_path;
@@ -123,11 +125,16 @@ pub struct LabelSummary {
     pub post_types: u64,
     /// Citizen messages given an intent and a body.
     pub intents: u64,
+    /// Official posts added to the search index for suggested answers.
+    pub indexed_passages: u64,
     /// Seconds.
     pub seconds: f64,
 }
 
-/// Labels every post not looked at yet. Models are loaded only when a post needs one.
+/// Labels every post not looked at yet. Models are loaded only when a post needs one. A
+/// government post that informs or serves citizens (a decision, a service, guidance, a rumour
+/// rebuttal, a job call, an answer to a citizen) also goes into the search index, where agents
+/// find it as a suggested answer.
 pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
     let started = std::time::Instant::now();
     let government = Government::load(store).await?;
@@ -136,6 +143,7 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
     let mut summary = LabelSummary::default();
     let mut after = 0u64;
     let mut writes = Vec::new();
+    let mut passages: Vec<Document> = Vec::new();
     loop {
         let candidates = store.label_candidates(after, CANDIDATES_PER_BATCH).await?;
         let (Some(first), Some(last)) = (candidates.first(), candidates.last()) else {
@@ -153,6 +161,18 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
                     None => post_type.insert(Classifier::load("post_type")?),
                 };
                 let (value, confidence) = model.predict(&post.text);
+                if post.kind != PostKind::Retweet && SERVING_POST_TYPES.contains(&value.as_str()) {
+                    let body = government.body_of(post.author_id, &post.author_handle);
+                    passages.push(Document {
+                        id: format!("post:{}", post.id),
+                        kind: DocKind::Post,
+                        body: body.map(String::from),
+                        title: String::new(),
+                        text: post.text.clone(),
+                        source: format!("https://x.com/{}/status/{}", post.author_handle, post.id),
+                        label: value.clone(),
+                    });
+                }
                 writes.push(LabelWrite {
                     post_id: post.id,
                     task: "post_type",
@@ -203,6 +223,12 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
             .write_labels(&writes, first, last, crate::import_cmd::now_ms())
             .await?;
         after = last;
+    }
+    if !passages.is_empty() {
+        let dir =
+            crate::kb_cmd::index_dir(store.path().parent().unwrap_or(std::path::Path::new(".")));
+        SearchIndex::open_or_create(&dir)?.upsert(&passages)?;
+        summary.indexed_passages = passages.len() as u64;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)

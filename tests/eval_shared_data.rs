@@ -252,3 +252,55 @@ fn every_post_of_every_real_sample_is_stored_exactly_once() {
         report.join("\n  ")
     );
 }
+
+/// The real services knowledge base (`shared/data/services`): every service indexed, and a
+/// citizen's dialect question finds the matching service among the first suggestions.
+#[test]
+fn the_real_knowledge_base_answers_dialect_questions() {
+    let Some(shared) = shared_data() else { return };
+    let file = shared.join("services/digital_gov_eg_services.json");
+    let expected: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("JSON");
+    let distinct_urls: HashSet<&str> = expected
+        .iter()
+        .filter_map(|s| s["service_url"].as_str())
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tawasul"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["kb", "import", &file.display().to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["services"], expected.len());
+    assert_eq!(
+        summary["indexed_total"],
+        distinct_urls.len(),
+        "one document per service URL"
+    );
+    for (question, wanted) in [
+        (
+            "ازاي اطلع بدل فاقد للبطاقة الشخصية؟",
+            "بدل فاقد بطاقة الرقم القومي",
+        ),
+        ("عايز اجدد رخصة العربية", "تجديد رخصة مركبة"),
+    ] {
+        let out = run(&["search", question, "--limit", "3"]);
+        let titles: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|h| h["title"].as_str().map(String::from))
+            .collect();
+        eprintln!("eval_shared_data: {question} -> {titles:?}");
+        assert!(titles.iter().any(|t| t == wanted), "{question}: {titles:?}");
+    }
+}
