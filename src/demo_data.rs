@@ -595,16 +595,7 @@ pub fn generate(
         for _ in 0..rng.below(5) {
             let citizen = first_citizen + rng.below(citizens);
             let time = post_time + delay_ms(&mut rng, 50.0);
-            let intent = pick_intent(&mut rng);
-            let text = format!(
-                "@{} {}",
-                users[author].handle,
-                fill(
-                    CITIZEN[intent].1[rng.below(CITIZEN[intent].1.len())],
-                    &t,
-                    &mut rng
-                )
-            );
+            let text = citizen_text(&mut rng, &users[author].handle, &t);
             let id = snowflake(time, &mut sequence);
             posts.push(citizen_post(
                 id,
@@ -625,16 +616,7 @@ pub fn generate(
         for _ in 0..mentions_per_day * day_count as usize {
             let citizen = first_citizen + rng.below(citizens);
             let time = start + rng.below((day_count * DAY / 1000) as usize) as i64 * 1000;
-            let intent = pick_intent(&mut rng);
-            let text = format!(
-                "@{} {}",
-                users[*author].handle,
-                fill(
-                    CITIZEN[intent].1[rng.below(CITIZEN[intent].1.len())],
-                    &t,
-                    &mut rng
-                )
-            );
+            let text = citizen_text(&mut rng, &users[*author].handle, &t);
             let id = snowflake(time, &mut sequence);
             posts.push(citizen_post(
                 id,
@@ -734,6 +716,14 @@ pub fn generate(
 
 fn original_time(id: u64) -> i64 {
     tawasul_core::snowflake::time_ms(id).unwrap_or(0)
+}
+
+/// A citizen's message to `handle`: an intent drawn by its share, then one of its templates.
+fn citizen_text(rng: &mut Rng, handle: &str, topics: &Topics) -> String {
+    let intent = pick_intent(rng);
+    let templates = CITIZEN[intent].1;
+    let template = templates[rng.below(templates.len())];
+    format!("@{handle} {}", fill(template, topics, rng))
 }
 
 fn pick_intent(rng: &mut Rng) -> usize {

@@ -163,19 +163,29 @@ pub(crate) fn insert_rows<'r, T>(
 }
 
 impl Statement<'_> {
-    /// Binds `values` to parameters 1..n for the next `step`. The values must outlive the steps
-    /// (they are bound without a copy).
+    /// Resets the statement and binds `values` to parameters 1..n for the `step`s of a query.
     pub(crate) fn bind_all(&mut self, values: &[Value<'_>]) -> Result<(), StoreError> {
-        let stmt = self.raw.as_ptr();
         // SAFETY: a live statement of a locked connection.
         unsafe {
-            ffi::sqlite3_reset(stmt);
-            ffi::sqlite3_clear_bindings(stmt);
+            ffi::sqlite3_reset(self.raw.as_ptr());
+            ffi::sqlite3_clear_bindings(self.raw.as_ptr());
         }
+        // Copied (SQLITE_TRANSIENT): query rows may be stepped after the caller's borrow ends.
+        self.bind(values, ffi::SQLITE_TRANSIENT())
+    }
+
+    /// Binds `values` to parameters 1..n; text and blobs with `destructor` (STATIC: SQLite
+    /// reads them in place, so they must outlive the steps; TRANSIENT: SQLite copies them).
+    fn bind(
+        &mut self,
+        values: &[Value<'_>],
+        destructor: ffi::sqlite3_destructor_type,
+    ) -> Result<(), StoreError> {
+        let stmt = self.raw.as_ptr();
         for (i, value) in values.iter().enumerate() {
             let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
-            // SAFETY: as in `run`; integers and NULL only carry no pointers, text is copied
-            // (SQLITE_TRANSIENT) because query rows may be stepped after the caller's borrow.
+            // SAFETY: `stmt` is a live statement of a locked connection; text pointers and
+            // lengths describe live data, kept alive as the destructor's contract requires.
             let rc = unsafe {
                 match value {
                     Value::Null => ffi::sqlite3_bind_null(stmt, index),
@@ -184,24 +194,12 @@ impl Statement<'_> {
                     Value::Text(t) => {
                         let len = c_int::try_from(t.len())
                             .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;
-                        ffi::sqlite3_bind_text(
-                            stmt,
-                            index,
-                            t.as_ptr().cast(),
-                            len,
-                            ffi::SQLITE_TRANSIENT(),
-                        )
+                        ffi::sqlite3_bind_text(stmt, index, t.as_ptr().cast(), len, destructor)
                     }
                     Value::Blob(b) => {
                         let len = c_int::try_from(b.len())
                             .map_err(|_| StoreError::Sqlite("a blob longer than 2 GiB".into()))?;
-                        ffi::sqlite3_bind_blob(
-                            stmt,
-                            index,
-                            b.as_ptr().cast(),
-                            len,
-                            ffi::SQLITE_TRANSIENT(),
-                        )
+                        ffi::sqlite3_bind_blob(stmt, index, b.as_ptr().cast(), len, destructor)
                     }
                 }
             };
@@ -256,44 +254,8 @@ impl Statement<'_> {
     /// Text is bound without a copy (SQLITE_STATIC): it only has to live until `step` returns,
     /// and it does, because `values` borrows it for this whole call.
     pub(crate) fn run(&mut self, values: &[Value<'_>]) -> Result<(), StoreError> {
+        self.bind(values, ffi::SQLITE_STATIC())?;
         let stmt = self.raw.as_ptr();
-        for (i, value) in values.iter().enumerate() {
-            let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
-            // SAFETY: `stmt` is a live statement of a locked connection; text pointers and
-            // lengths describe live &str data that outlives the step below.
-            let rc = unsafe {
-                match value {
-                    Value::Null => ffi::sqlite3_bind_null(stmt, index),
-                    Value::Int(n) => ffi::sqlite3_bind_int64(stmt, index, *n),
-                    Value::Real(x) => ffi::sqlite3_bind_double(stmt, index, *x),
-                    Value::Text(t) => {
-                        let len = c_int::try_from(t.len())
-                            .map_err(|_| StoreError::Sqlite("a text longer than 2 GiB".into()))?;
-                        ffi::sqlite3_bind_text(
-                            stmt,
-                            index,
-                            t.as_ptr().cast(),
-                            len,
-                            ffi::SQLITE_STATIC(),
-                        )
-                    }
-                    Value::Blob(b) => {
-                        let len = c_int::try_from(b.len())
-                            .map_err(|_| StoreError::Sqlite("a blob longer than 2 GiB".into()))?;
-                        ffi::sqlite3_bind_blob(
-                            stmt,
-                            index,
-                            b.as_ptr().cast(),
-                            len,
-                            ffi::SQLITE_STATIC(),
-                        )
-                    }
-                }
-            };
-            if rc != ffi::SQLITE_OK {
-                return Err(self.db.error("bind"));
-            }
-        }
         // SAFETY: as above; reset returns the statement to its initial state for reuse.
         let rc = unsafe { ffi::sqlite3_step(stmt) };
         let reset = unsafe { ffi::sqlite3_reset(stmt) };
