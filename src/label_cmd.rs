@@ -19,16 +19,13 @@ use crate::classify_cmd::model_path;
 /// Posts read per round trip.
 const CANDIDATES_PER_BATCH: usize = 5_000;
 
-/// A loaded model with its reusable buffers: no allocation per prediction.
-struct Classifier {
+/// A loaded model and the version every label it gives records.
+struct Model {
     model: LinearModel,
-    featurizer: Featurizer,
     source: String,
-    x: Vec<(u32, f32)>,
-    probs: Vec<f32>,
 }
 
-impl Classifier {
+impl Model {
     fn load(task: &str) -> Result<Self> {
         let path = model_path(task, None);
         let bytes = std::fs::read(&path)
@@ -41,22 +38,65 @@ impl Classifier {
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_le_bytes)
             .unwrap_or(0);
-        let featurizer = Featurizer::new(model.header.features.clone());
-        let probs = vec![0f32; model.classes()];
         Ok(Self {
             source: format!("model:{task}:{version:016x}"),
             model,
-            featurizer,
-            x: Vec::new(),
-            probs,
         })
     }
+}
 
-    fn predict(&mut self, text: &str) -> (String, f32) {
-        self.featurizer.features_into(text, &mut self.x);
-        let (label, confidence) = self.model.predict(&mut self.x, &mut self.probs);
-        (self.model.header.labels[label].clone(), confidence)
-    }
+/// Which model a candidate needs.
+enum Task {
+    /// Not a government post nor a message to one.
+    Skip,
+    /// A government account's post.
+    PostType,
+    /// A citizen's message to this body.
+    Intent(String),
+}
+
+/// Predicts every candidate's label on all cores: the models are shared read-only, each thread
+/// has its own featurizers and buffers (no allocation per prediction).
+fn predict_all(
+    candidates: &[LabelCandidate],
+    tasks: &[Task],
+    post_type: Option<&Model>,
+    intent: Option<&Model>,
+) -> Vec<Option<(usize, f32)>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let mut out: Vec<Option<(usize, f32)>> = vec![None; candidates.len()];
+    std::thread::scope(|scope| {
+        for ((posts, tasks), out) in candidates
+            .chunks(chunk)
+            .zip(tasks.chunks(chunk))
+            .zip(out.chunks_mut(chunk))
+        {
+            scope.spawn(move || {
+                let featurizer =
+                    |m: Option<&Model>| m.map(|m| Featurizer::new(m.model.header.features.clone()));
+                let mut post_type_features = featurizer(post_type);
+                let mut intent_features = featurizer(intent);
+                let mut x = Vec::new();
+                let mut probs = Vec::new();
+                for ((post, task), slot) in posts.iter().zip(tasks).zip(out.iter_mut()) {
+                    let (model, features) = match task {
+                        Task::Skip => continue,
+                        Task::PostType => (post_type, post_type_features.as_mut()),
+                        Task::Intent(_) => (intent, intent_features.as_mut()),
+                    };
+                    if let (Some(model), Some(features)) = (model, features) {
+                        features.features_into(&post.text, &mut x);
+                        probs.resize(model.model.classes(), 0.0);
+                        *slot = Some(model.model.predict(&mut x, &mut probs));
+                    }
+                }
+            });
+        }
+    });
+    out
 }
 
 /// Which government accounts exist: handle → body, and user ids learnt from the data.
@@ -138,8 +178,8 @@ pub struct LabelSummary {
 pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
     let started = std::time::Instant::now();
     let government = Government::load(store).await?;
-    let mut post_type: Option<Classifier> = None;
-    let mut intent: Option<Classifier> = None;
+    let mut post_type: Option<Model> = None;
+    let mut intent: Option<Model> = None;
     let mut summary = LabelSummary::default();
     let mut after = 0u64;
     let mut writes = Vec::new();
@@ -151,71 +191,95 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
         };
         let (first, last) = (first.id, last.id);
         writes.clear();
-        for post in &candidates {
-            if government
-                .body_of(post.author_id, &post.author_handle)
-                .is_some()
-            {
-                let model = match &mut post_type {
-                    Some(model) => model,
-                    None => post_type.insert(Classifier::load("post_type")?),
-                };
-                let (value, confidence) = model.predict(&post.text);
-                if post.kind != PostKind::Retweet && SERVING_POST_TYPES.contains(&value.as_str()) {
-                    let body = government.body_of(post.author_id, &post.author_handle);
-                    passages.push(Document {
-                        id: format!("post:{}", post.id),
-                        kind: DocKind::Post,
-                        body: body.map(String::from),
-                        title: String::new(),
-                        text: post.text.clone(),
-                        source: format!("https://x.com/{}/status/{}", post.author_handle, post.id),
-                        label: value.clone(),
-                    });
+        let tasks: Vec<Task> = candidates
+            .iter()
+            .map(|post| {
+                if government
+                    .body_of(post.author_id, &post.author_handle)
+                    .is_some()
+                {
+                    Task::PostType
+                } else if post.kind == PostKind::Retweet {
+                    Task::Skip
+                } else {
+                    government
+                        .addressed(post)
+                        .map_or(Task::Skip, |body| Task::Intent(body.to_string()))
                 }
-                writes.push(LabelWrite {
-                    post_id: post.id,
-                    task: "post_type",
-                    value,
-                    confidence,
-                    source: model.source.clone(),
-                });
-                summary.post_types += 1;
-            } else if post.kind != PostKind::Retweet {
-                let Some(body) = government.addressed(post) else {
-                    continue;
-                };
-                let model = match &mut intent {
-                    Some(model) => model,
-                    None => intent.insert(Classifier::load("intent")?),
-                };
-                let (value, confidence) = model.predict(&post.text);
-                writes.push(LabelWrite {
-                    post_id: post.id,
-                    task: "intent",
-                    value,
-                    confidence,
-                    source: model.source.clone(),
-                });
-                let mentioned = government.mentioned(post);
-                if !mentioned.is_empty() {
+            })
+            .collect();
+        if post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType)) {
+            post_type = Some(Model::load("post_type")?);
+        }
+        if intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_))) {
+            intent = Some(Model::load("intent")?);
+        }
+        let predictions = predict_all(&candidates, &tasks, post_type.as_ref(), intent.as_ref());
+        for ((post, task), prediction) in candidates.iter().zip(&tasks).zip(predictions) {
+            let (model, (label, confidence)) = match (task, prediction) {
+                (Task::PostType, Some(p)) => (post_type.as_ref(), p),
+                (Task::Intent(_), Some(p)) => (intent.as_ref(), p),
+                _ => continue,
+            };
+            let Some(model) = model else { continue };
+            let value = model.model.header.labels[label].clone();
+            match task {
+                Task::PostType => {
+                    if post.kind != PostKind::Retweet
+                        && SERVING_POST_TYPES.contains(&value.as_str())
+                    {
+                        let body = government.body_of(post.author_id, &post.author_handle);
+                        passages.push(Document {
+                            id: format!("post:{}", post.id),
+                            kind: DocKind::Post,
+                            body: body.map(String::from),
+                            title: String::new(),
+                            text: post.text.clone(),
+                            source: format!(
+                                "https://x.com/{}/status/{}",
+                                post.author_handle, post.id
+                            ),
+                            label: value.clone(),
+                        });
+                    }
                     writes.push(LabelWrite {
                         post_id: post.id,
-                        task: MENTIONED_GOVERNMENT,
-                        value: mentioned,
-                        confidence: 1.0,
-                        source: "rule:entities".into(),
+                        task: "post_type",
+                        value,
+                        confidence,
+                        source: model.source.clone(),
                     });
+                    summary.post_types += 1;
                 }
-                // Until the body model exists, a message goes to the body it was sent to.
-                writes.push(LabelWrite {
-                    post_id: post.id,
-                    task: "body",
-                    value: body.to_string(),
-                    confidence: 1.0,
-                    source: "rule:addressed".into(),
-                });
-                summary.intents += 1;
+                Task::Intent(body) => {
+                    writes.push(LabelWrite {
+                        post_id: post.id,
+                        task: "intent",
+                        value,
+                        confidence,
+                        source: model.source.clone(),
+                    });
+                    let mentioned = government.mentioned(post);
+                    if !mentioned.is_empty() {
+                        writes.push(LabelWrite {
+                            post_id: post.id,
+                            task: MENTIONED_GOVERNMENT,
+                            value: mentioned,
+                            confidence: 1.0,
+                            source: "rule:entities".into(),
+                        });
+                    }
+                    // Until the body model exists, a message goes to the body it was sent to.
+                    writes.push(LabelWrite {
+                        post_id: post.id,
+                        task: "body",
+                        value: body.clone(),
+                        confidence: 1.0,
+                        source: "rule:addressed".into(),
+                    });
+                    summary.intents += 1;
+                }
+                Task::Skip => {}
             }
         }
         summary.looked_at += candidates.len() as u64;

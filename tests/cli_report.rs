@@ -422,17 +422,20 @@ fn demo_builds_the_report_and_never_overwrites_real_data() {
     // Run again: starts afresh, same number of posts (not doubled).
     let stats = |d: &Path| stdout_json(&tawasul(d, &["stats", "--json"]))["posts"].clone();
     let first = stats(&demo);
-    assert!(run(&[
+    let again = run(&[
         "demo",
         "--dir",
         &demo_arg,
         "--days",
         "7",
         "--end",
-        "2026-03-01"
-    ])
-    .status
-    .success());
+        "2026-03-01",
+    ]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(stats(&demo), first);
 
     let real = dir.path().join("real");

@@ -258,7 +258,11 @@ impl SearchIndex {
 
     /// Adds or replaces documents (by id) and makes them searchable.
     pub fn upsert(&self, documents: &[Document]) -> Result<(), SearchError> {
-        let mut writer = self.index.writer::<TantivyDocument>(50_000_000)?;
+        // One indexing thread with the whole budget: tantivy needs at least 15 MB per thread,
+        // which a per-core split would break on machines with many cores.
+        let mut writer = self
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
         let f = self.fields;
         for d in documents {
             writer.delete_term(Term::from_field_text(f.id, &d.id));
