@@ -84,7 +84,9 @@ pub async fn compute(
             report,
         });
     }
-    let mut engine = ScorecardEngine::new(accounts, window, calendar);
+    // Ids were resolved from the store's own posts above: an account without one never posted
+    // with an author id, so no post needs its handle compared.
+    let mut engine = ScorecardEngine::new(accounts, window, calendar).ids_resolved();
     let scanned = store.scan_posts(|post| engine.push(post)).await?;
     Ok((engine.finish(), names, scanned))
 }

@@ -529,6 +529,7 @@ pub struct ScorecardEngine {
     president_posts: FxHashSet<u64>,
     messages: Vec<Message>,
     ids_complete: bool,
+    learn_ids: bool,
     replies: Vec<Reply>,
     intents: Vec<HashMap<String, u64>>,
     unlabelled: Vec<u64>,
@@ -560,6 +561,7 @@ impl ScorecardEngine {
         let ids_complete = accounts.iter().all(|a| a.user_id.is_some());
         Self {
             ids_complete,
+            learn_ids: true,
             by_id,
             by_handle,
             window,
@@ -585,8 +587,9 @@ impl ScorecardEngine {
             if let Some(&index) = self.by_id.get(&author_id) {
                 return Some(index);
             }
-            if self.ids_complete {
-                // Every government account's id is known: no handle to compare.
+            if self.ids_complete || !self.learn_ids {
+                // Every government account's id is known (or the caller resolved all it could):
+                // no handle to compare.
                 return None;
             }
         }
@@ -607,6 +610,15 @@ impl ScorecardEngine {
             self.ids_complete = self.accounts.iter().all(|a| a.user_id.is_some());
         }
         Some(index)
+    }
+
+    /// Tells the engine that every account's user id that can be known was given: a post whose
+    /// author id is not one of them is a citizen's, without comparing handles. A store resolves
+    /// ids from its own posts first, so this only skips a lookup per post when some registry
+    /// account never posted; data without author ids are still matched by handle.
+    pub fn ids_resolved(mut self) -> Self {
+        self.learn_ids = false;
+        self
     }
 
     /// Feeds one post; posts must come in id (time) order.

@@ -477,3 +477,45 @@ fn a_later_reply_to_another_author_in_the_thread_does_not_answer() {
     let r = &card(&cards, "moiegy").responsiveness;
     assert_eq!((r.citizen_messages, r.answered_7d), (2, 1));
 }
+
+#[test]
+fn resolved_ids_skip_handle_lookups_but_handles_still_match_posts_without_ids() {
+    let t = utc(2026, 4, 5, 8, 0);
+    // Health's id is unknown; its post carries an author id (so a store would have resolved
+    // it) and one post carries none (matched by handle).
+    let posts = vec![
+        P {
+            id: 1,
+            author: 4242,
+            handle: "mohpegypt",
+            time: t,
+            thread: 1,
+            ..P::default()
+        },
+        P {
+            id: 2,
+            author: 0,
+            handle: "MOHPEGYPT",
+            time: t + MIN,
+            thread: 2,
+            ..P::default()
+        },
+    ];
+    let window = april_window();
+    let count = |engine: ScorecardEngine| {
+        let mut engine = engine;
+        for post in &posts {
+            engine.push(&post.scan());
+        }
+        card(&engine.finish(), "mohpegypt").publishing.posts
+    };
+    let learning = ScorecardEngine::new(accounts(), window, BusinessCalendar::default());
+    assert_eq!(count(learning), 2);
+    let resolved =
+        ScorecardEngine::new(accounts(), window, BusinessCalendar::default()).ids_resolved();
+    assert_eq!(
+        count(resolved),
+        1,
+        "an unknown author id is a citizen once ids are resolved"
+    );
+}
