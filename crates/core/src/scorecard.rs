@@ -309,7 +309,7 @@ pub struct Publishing {
     pub heatmap: [[u32; 24]; 7],
     /// Labelled content mix.
     pub post_types: HashMap<String, u64>,
-    /// Hashtag counts (original spelling of the first occurrence, counted case-insensitively).
+    /// Hashtag counts, case-folded.
     pub hashtags: HashMap<String, u64>,
     /// Engagement sums over originals whose counts are known.
     pub likes: u64,

@@ -74,33 +74,27 @@ const SCAN_SQL: &str = "SELECT id, author_id, created_at, kind, reply_to_post, r
 /// The author's handle, needed only when a government account's user id is unknown.
 const DETAILS_SQL: &str = "SELECT author_handle FROM posts WHERE id = ?";
 
-#[derive(Default)]
-struct Details {
-    author_handle: String,
-}
-
 /// The current row of a scan, read column by column on demand from the covering index; the
 /// author's handle (not in the index) looked up only when asked for.
 pub struct StoreRow<'s, 'db> {
     row: &'s Statement<'db>,
     details_statement: &'s RefCell<Statement<'db>>,
-    details: OnceCell<Details>,
+    author_handle: OnceCell<String>,
 }
 
 impl StoreRow<'_, '_> {
-    fn details(&self) -> &Details {
-        self.details.get_or_init(|| {
+    fn looked_up_handle(&self) -> &str {
+        self.author_handle.get_or_init(|| {
             let mut statement = self.details_statement.borrow_mut();
             let post = i64::try_from(self.id()).unwrap_or(i64::MAX);
             let found = statement
                 .bind_all(&[Value::Int(post)])
                 .and_then(|()| statement.step())
                 .unwrap_or(false);
-            if !found {
-                return Details::default();
-            }
-            Details {
-                author_handle: statement.text(0).to_string(),
+            if found {
+                statement.text(0).to_string()
+            } else {
+                String::new()
             }
         })
     }
@@ -114,7 +108,7 @@ impl PostRow for StoreRow<'_, '_> {
         id(self.row.int(1))
     }
     fn author_handle(&self) -> &str {
-        &self.details().author_handle
+        self.looked_up_handle()
     }
     fn time_ms(&self) -> i64 {
         self.row.int(2).unwrap_or(0)
@@ -204,7 +198,7 @@ impl SqliteStore {
                 visit(&StoreRow {
                     row: &statement,
                     details_statement: &details_statement,
-                    details: OnceCell::new(),
+                    author_handle: OnceCell::new(),
                 });
                 rows += 1;
             }
