@@ -10,6 +10,7 @@ mod import_cmd;
 mod kb_cmd;
 mod label_cmd;
 mod report_cmd;
+mod serve_cmd;
 mod text_cmd;
 
 use anyhow::{Context, Result};
@@ -149,6 +150,28 @@ enum Command {
         /// Day after the last demo day, YYYY-MM-DD (default: today in Cairo).
         #[arg(long)]
         end: Option<String>,
+        /// Where the demo serves the web app.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Build the demo (store, inbox, users, report) and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the inbox, the web app and the REST API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Users of the web app and the API.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// The services knowledge base: `kb import FILE...` indexes it for suggested answers.
     Kb {
@@ -248,6 +271,30 @@ enum BenchCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin (first line, 10 characters or more).
+    Add {
+        /// Login name.
+        name: String,
+        /// administrator, supervisor, agent or analyst.
+        #[arg(long, value_parser = ["administrator", "supervisor", "agent", "analyst"])]
+        role: String,
+        /// A body the user works for (repeatable; required except for administrators).
+        #[arg(long)]
+        body: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token acting as the user NAME (only its hash is stored).
+    Create {
+        /// The user.
+        name: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -331,7 +378,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             days,
             end,
-        } => demo_data::demo(&dir, seed, days, end.as_deref()),
+            listen,
+            no_serve,
+        } => demo_data::demo(&dir, seed, days, end.as_deref()).and_then(|code| {
+            serve_cmd::demo_serve(&dir, (!no_serve).then_some(listen.as_str()))?;
+            Ok(code)
+        }),
+        Command::Serve { listen } => {
+            serve_cmd::serve(&cli.data_dir, cli.registry.as_deref(), &listen)
+        }
+        Command::User {
+            command: UserCommand::Add { name, role, body },
+        } => serve_cmd::user_add(&cli.data_dir, cli.registry.as_deref(), &name, &role, &body),
+        Command::Token {
+            command: TokenCommand::Create { name },
+        } => serve_cmd::token_create(&cli.data_dir, cli.registry.as_deref(), &name),
         Command::Kb {
             command: KbCommand::Import { files, body },
         } => kb_cmd::import(&cli.data_dir, &files, body.as_deref()),

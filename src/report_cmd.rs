@@ -96,6 +96,59 @@ pub async fn store_flag(store: &SqliteStore, key: &str) -> Result<bool> {
     Ok(store.get_meta(key).await?.as_deref() == Some("1"))
 }
 
+/// Labels what is not labelled yet, then computes the scorecards of a period (the defaults of
+/// `tawasul report`: the 30 days up to the latest stored post, as of now).
+pub async fn build(
+    store: &SqliteStore,
+    from: Option<&str>,
+    to: Option<&str>,
+    accounts: &[String],
+    as_of: Option<&str>,
+    calendar: BusinessCalendar,
+) -> Result<(ReportMeta, Vec<Scorecard>, u64)> {
+    // Posts imported with --no-classify are labelled first: scorecards read labelled posts.
+    crate::label_cmd::label_new_posts(store).await?;
+    let latest = store.latest_post_ms().await?;
+    let to = match to {
+        Some(text) => parse_date(text, "--to")?,
+        None => latest
+            .map(|ms| calendar.local_date(ms))
+            .unwrap_or_else(|| calendar.local_date(crate::import_cmd::now_ms())),
+    };
+    let from = match from {
+        Some(text) => parse_date(text, "--from")?,
+        None => to - Duration::days(29),
+    };
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let as_of_ms = match as_of {
+        Some(text) => midnight_ms(&calendar, parse_date(text, "--as-of")?),
+        None => crate::import_cmd::now_ms(),
+    };
+    let window = Window {
+        from_ms: midnight_ms(&calendar, from),
+        to_ms: midnight_ms(&calendar, to + Duration::days(1)),
+        as_of_ms,
+    };
+    let tz = calendar.timezone();
+    let (cards, body_names, scanned) = compute(store, accounts, window, calendar).await?;
+    let as_of = tz
+        .timestamp_millis_opt(as_of_ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .unwrap_or_default();
+    let meta = ReportMeta {
+        from: from.to_string(),
+        to: to.to_string(),
+        as_of,
+        timezone: tz.name().to_string(),
+        body_names,
+        demo: store_flag(store, DEMO_MARKER).await?,
+    };
+    Ok((meta, cards, scanned))
+}
+
 /// Runs `tawasul report`.
 pub fn report(args: ReportArgs) -> Result<ExitCode> {
     let lang =
@@ -116,50 +169,14 @@ pub fn report(args: ReportArgs) -> Result<ExitCode> {
     let runtime = crate::import_cmd::runtime()?;
     let store = crate::import_cmd::open_store(&runtime, &args.data_dir, args.registry.as_deref())?;
     let started = Instant::now();
-    let (meta, cards, scanned) = runtime.block_on(async {
-        // Posts imported with --no-classify are labelled first: scorecards read labelled posts.
-        crate::label_cmd::label_new_posts(&store).await?;
-        let latest = store.latest_post_ms().await?;
-        let to = match &args.to {
-            Some(text) => parse_date(text, "--to")?,
-            None => latest
-                .map(|ms| calendar.local_date(ms))
-                .unwrap_or_else(|| calendar.local_date(crate::import_cmd::now_ms())),
-        };
-        let from = match &args.from {
-            Some(text) => parse_date(text, "--from")?,
-            None => to - Duration::days(29),
-        };
-        if from > to {
-            bail!("--from {from} is after --to {to}");
-        }
-        let as_of_ms = match &args.as_of {
-            Some(text) => midnight_ms(&calendar, parse_date(text, "--as-of")?),
-            None => crate::import_cmd::now_ms(),
-        };
-        let window = Window {
-            from_ms: midnight_ms(&calendar, from),
-            to_ms: midnight_ms(&calendar, to + Duration::days(1)),
-            as_of_ms,
-        };
-        let tz = calendar.timezone();
-        let (cards, body_names, scanned) =
-            compute(&store, &args.accounts, window, calendar).await?;
-        let as_of = tz
-            .timestamp_millis_opt(as_of_ms)
-            .single()
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
-            .unwrap_or_default();
-        let meta = ReportMeta {
-            from: from.to_string(),
-            to: to.to_string(),
-            as_of,
-            timezone: tz.name().to_string(),
-            body_names,
-            demo: store_flag(&store, DEMO_MARKER).await?,
-        };
-        anyhow::Ok((meta, cards, scanned))
-    })?;
+    let (meta, cards, scanned) = runtime.block_on(build(
+        &store,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        &args.accounts,
+        args.as_of.as_deref(),
+        calendar,
+    ))?;
     let computed = started.elapsed();
     let text = match args.format.as_str() {
         "json" => format!("{}\n", tawasul_report::to_json(&meta, &cards)),

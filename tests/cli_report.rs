@@ -397,6 +397,7 @@ fn demo_builds_the_report_and_never_overwrites_real_data() {
     };
     let out = run(&[
         "demo",
+        "--no-serve",
         "--dir",
         &demo_arg,
         "--days",
@@ -424,6 +425,7 @@ fn demo_builds_the_report_and_never_overwrites_real_data() {
     let first = stats(&demo);
     let again = run(&[
         "demo",
+        "--no-serve",
         "--dir",
         &demo_arg,
         "--days",
@@ -447,7 +449,7 @@ fn demo_builds_the_report_and_never_overwrites_real_data() {
             &fixture("report_thread.jsonl").display().to_string(),
         ],
     );
-    let out = run(&["demo", "--dir", &real.display().to_string()]);
+    let out = run(&["demo", "--no-serve", "--dir", &real.display().to_string()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not demo data"));
     assert_eq!(stats(&real), 4);

@@ -354,6 +354,23 @@ impl BusinessCalendar {
         self.timeline(utc_ms, utc_ms + 1).is_open(utc_ms)
     }
 
+    /// The instant at which `business` ms of opening time have passed after `from_ms`: an SLA
+    /// due time. Looks ahead in growing windows, so a long holiday season still finds the next
+    /// opening; `None` when the calendar is never open within ten years.
+    pub fn add_business_ms(&self, from_ms: i64, business: i64) -> Option<i64> {
+        let mut window = 31 * DAY_MS;
+        while window <= 3_660 * DAY_MS {
+            let timeline = self.timeline(from_ms, from_ms.saturating_add(window));
+            if let Some(due) = timeline.add_business_ms(from_ms, business) {
+                if due <= from_ms.saturating_add(window) {
+                    return Some(due);
+                }
+            }
+            window *= 4;
+        }
+        None
+    }
+
     /// Precomputes the opening periods covering `[from_ms, to_ms]`, so that many durations in
     /// that range cost a binary search each instead of a walk over days and time zones.
     pub fn timeline(&self, from_ms: i64, to_ms: i64) -> Timeline {

@@ -4,10 +4,12 @@
 //! Pure: no I/O beyond parsing a registry text the caller has read.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod calendar;
 pub mod model;
 pub mod registry;
 pub mod scorecard;
+pub mod sla;
 pub mod snowflake;
 
 pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Timeline};

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod bulk;
+pub mod inbox;
 mod scan;
 mod sqlite;
 

@@ -1,0 +1,1428 @@
+//! The inbox's storage: users, sessions and API tokens (hashes only), tickets (what agents
+//! work: one citizen in one reply tree, or one DM thread) with their SLA facts, notes, labels,
+//! canned responses, the outbox, SLA measurements, the audit log and webhooks.
+//!
+//! Every query that lists or opens tickets takes the caller's body scope, so scoping is enforced
+//! where the rows are read, not only where pages are drawn.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::{SqliteStore, StoreError};
+
+/// Longest preview of a citizen message kept on its ticket (characters).
+pub const PREVIEW_CHARS: usize = 280;
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserRecord {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub name: String,
+    /// `administrator|supervisor|agent|analyst`.
+    pub role: String,
+    /// Argon2 PHC string (never serialised).
+    #[serde(skip)]
+    pub password_hash: String,
+    /// Open tickets before round-robin skips the user.
+    pub capacity: i64,
+    /// Bodies the user works for.
+    pub bodies: Vec<String>,
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct TicketRecord {
+    /// Id.
+    pub id: i64,
+    /// `public` or `private`.
+    pub channel: String,
+    /// Reply tree (public).
+    pub thread_root: Option<i64>,
+    /// Citizen user id (public).
+    pub citizen_id: Option<i64>,
+    /// Citizen handle.
+    pub citizen_handle: Option<String>,
+    /// DM key (private).
+    pub dm_key: Option<String>,
+    /// Government account addressed.
+    pub account_handle: Option<String>,
+    /// Body that must answer.
+    pub body_key: Option<String>,
+    /// `rule`, `model` or `human`.
+    pub routed_by: String,
+    /// Intent of the latest citizen message.
+    pub intent: Option<String>,
+    /// Whether the latest citizen message needs a reply.
+    pub needs_reply: bool,
+    /// `open|pending|snoozed|resolved`.
+    pub status: String,
+    /// Times reopened.
+    pub reopened: i64,
+    /// Assignee.
+    pub assignee_id: Option<i64>,
+    /// Assignee's name.
+    pub assignee_name: Option<String>,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// Snoozed until (Unix ms).
+    pub snoozed_until: Option<i64>,
+    /// Citizen messages.
+    pub messages: i64,
+    /// First citizen message (Unix ms).
+    pub first_message_at: i64,
+    /// Latest citizen message (Unix ms).
+    pub last_message_at: i64,
+    /// Latest citizen message id.
+    pub last_message_id: Option<i64>,
+    /// Preview of the latest citizen message.
+    pub last_message_text: Option<String>,
+    /// Latest agent reply (Unix ms).
+    pub last_agent_at: Option<i64>,
+    /// JSON of the SLA clock facts.
+    #[serde(skip)]
+    pub sla_clock: String,
+    /// First response due.
+    pub first_response_due: Option<i64>,
+    /// Next response due.
+    pub next_response_due: Option<i64>,
+    /// Resolution due.
+    pub resolution_due: Option<i64>,
+    /// Nearest deadline.
+    pub next_deadline_at: Option<i64>,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+}
+
+const TICKET_SELECT: &str = "SELECT t.id, t.channel, t.thread_root, t.citizen_id, t.citizen_handle, t.dm_key, \
+     t.account_handle, t.body_key, t.routed_by, t.intent, t.needs_reply, t.status, t.reopened, \
+     t.assignee_id, u.name AS assignee_name, t.team_id, t.snoozed_until, t.messages, \
+     t.first_message_at, t.last_message_at, t.last_message_id, t.last_message_text, t.last_agent_at, \
+     t.sla_clock, t.first_response_due, t.next_response_due, t.resolution_due, t.next_deadline_at, \
+     t.updated_at FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id";
+
+/// Which tickets a list shows. `bodies: None` is every body (administrators).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// The caller's scope; `None` for all bodies.
+    pub bodies: Option<Vec<String>>,
+    /// Whether private (DM) tickets may be listed.
+    pub include_private: bool,
+    /// Status.
+    pub status: Option<String>,
+    /// Body.
+    pub body: Option<String>,
+    /// Intent.
+    pub intent: Option<String>,
+    /// Assignee id; `Some(0)` means unassigned.
+    pub assignee: Option<i64>,
+    /// Label.
+    pub label: Option<String>,
+    /// `breached`, `warning` or `ok`, judged at `now_ms` with `warn_ms`.
+    pub sla: Option<String>,
+    /// Now (Unix ms), for SLA filters.
+    pub now_ms: i64,
+    /// Warning window (ms).
+    pub warn_ms: i64,
+    /// Keyset page: tickets strictly older than this (last_message_at, id).
+    pub before: Option<(i64, i64)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// A citizen message not yet in the inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxMessage {
+    /// `post` or `dm` (a citizen's), or `reply` (an official reply found in imported data).
+    pub kind: &'static str,
+    /// Post or DM id.
+    pub id: i64,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Reply tree (posts).
+    pub thread_root: Option<i64>,
+    /// Author's user id (0 unknown).
+    pub citizen_id: i64,
+    /// Author's handle.
+    pub citizen_handle: Option<String>,
+    /// DM key (DMs).
+    pub dm_key: Option<String>,
+    /// Government account addressed, lower-case.
+    pub account_handle: Option<String>,
+    /// Body the labelling pass routed it to.
+    pub body_key: Option<String>,
+    /// Intent label.
+    pub intent: Option<String>,
+    /// The text.
+    pub text: String,
+}
+
+/// One entry of a ticket's thread, oldest first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThreadEntry {
+    /// `citizen`, `official`, `outbox` or `note`.
+    pub kind: String,
+    /// Post, DM, outbox or note id.
+    pub id: i64,
+    /// Unix ms.
+    pub at: i64,
+    /// Who wrote it (handle or user name).
+    pub author: String,
+    /// The text, raw (escaped where shown).
+    pub text: String,
+    /// Intent (citizen posts) or outbox status.
+    pub tag: Option<String>,
+}
+
+/// A canned response.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct CannedResponse {
+    /// Id.
+    pub id: i64,
+    /// Body, or None for all.
+    pub body_key: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Text with `{{variables}}`.
+    pub text: String,
+}
+
+/// An outbox entry.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct OutboxEntry {
+    /// Id.
+    pub id: i64,
+    /// Ticket.
+    pub ticket_id: i64,
+    /// `reply` or `auto_ack`.
+    pub kind: String,
+    /// Citizen message answered.
+    pub in_reply_to: Option<i64>,
+    /// Account that sends it.
+    pub account_handle: Option<String>,
+    /// Text.
+    pub text: String,
+    /// `awaiting_approval|queued|sent|rejected`.
+    pub status: String,
+    /// Author.
+    pub author_id: Option<i64>,
+    /// Approver.
+    pub approved_by: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub sent_at: Option<i64>,
+}
+
+/// A body's inbox settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow, serde::Serialize)]
+pub struct BodySettings {
+    /// Body.
+    pub body_key: String,
+    /// Calendar TOML (empty: the default Cairo calendar).
+    pub calendar_toml: String,
+    /// First-response target (business minutes).
+    pub first_response_min: Option<i64>,
+    /// Next-response target.
+    pub next_response_min: Option<i64>,
+    /// Resolution target.
+    pub resolution_min: Option<i64>,
+    /// Warn this many minutes before a deadline.
+    pub warn_before_min: i64,
+    /// Four-eyes approval of public replies.
+    pub four_eyes: bool,
+    /// Round-robin assignment of new tickets.
+    pub round_robin: bool,
+    /// Out-of-hours DM acknowledgement text (None: off).
+    pub out_of_hours_ack: Option<String>,
+}
+
+/// A webhook subscription.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Webhook {
+    /// Id.
+    pub id: i64,
+    /// Target URL (`http://host:port/path`).
+    pub url: String,
+    /// Shared secret for the signature (never serialised).
+    #[serde(skip)]
+    pub secret: String,
+    /// Comma-separated events or `*`.
+    pub events: String,
+}
+
+/// An SLA measurement credited to an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasurementWrite {
+    /// `first_response|next_response|resolution`.
+    pub kind: &'static str,
+    /// Agent credited (None for the system).
+    pub user_id: Option<i64>,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Unix ms.
+    pub stopped_at: i64,
+    /// Wall-clock ms.
+    pub wall_ms: i64,
+    /// Business ms.
+    pub business_ms: i64,
+    /// Target (business ms).
+    pub target_ms: Option<i64>,
+}
+
+/// Per-agent SLA figures.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct AgentFigures {
+    /// Agent name.
+    pub name: String,
+    /// Responses credited.
+    pub responses: i64,
+    /// Mean wall-clock response (s).
+    pub mean_wall_s: Option<f64>,
+    /// Mean business response (s).
+    pub mean_business_s: Option<f64>,
+    /// Breaches.
+    pub breaches: i64,
+}
+
+/// Bounds a citizen text for a preview.
+pub fn preview(text: &str) -> String {
+    match text.char_indices().nth(PREVIEW_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+impl SqliteStore {
+    /// Adds a user; fails when the name is taken.
+    pub async fn create_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        bodies: &[String],
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        for body in bodies {
+            sqlx::query("INSERT OR IGNORE INTO user_bodies (user_id, body_key) VALUES (?, ?)")
+                .bind(id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a user's password hash.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn user_where(&self, clause: &str, key: &str) -> Result<Option<UserRecord>, StoreError> {
+        let sql = format!(
+            "SELECT id, name, role, password_hash, capacity, \
+             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = users.id) \
+             FROM users WHERE active = 1 AND {clause}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| user_of(&r)))
+    }
+
+    /// An active user by login name.
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.user_where("name = ?", name).await
+    }
+
+    /// Every active user.
+    pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, role, password_hash, capacity, \
+             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = users.id) \
+             FROM users WHERE active = 1 ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(user_of).collect())
+    }
+
+    /// Stores a session (by the hash of its cookie token).
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+            .bind(now_ms)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf)
+            .bind(now_ms)
+            .bind(expires_ms)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The user and CSRF token of a live session.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(UserRecord, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.password_hash, u.capacity, \
+             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = u.id), s.csrf \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| (user_of(&r), r.get::<String, _>(6))))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an API token's hash for a user.
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The user an API token (by hash) acts as.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.password_hash, u.capacity, \
+             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = u.id) \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active = 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| user_of(&r)))
+    }
+
+    /// Citizen messages (labelled posts with an intent, and DMs to government accounts) not yet
+    /// in a ticket, oldest first.
+    pub async fn inbox_backlog(
+        &self,
+        government_ids: &[i64],
+        limit: i64,
+    ) -> Result<Vec<InboxMessage>, StoreError> {
+        // Citizens' messages, and official replies to citizens found in imported data (they
+        // answer a ticket just as a reply sent from the inbox does), in time order.
+        let rows = sqlx::query(
+            "SELECT * FROM ( \
+             SELECT p.id, p.created_at, COALESCE(p.thread_root, p.conversation_id, p.id), p.author_id, \
+             p.author_handle, p.body_key, p.intent, p.text, \
+             CASE WHEN parent.author_handle IS NOT NULL THEN lower(parent.author_handle) \
+                  WHEN p.mentioned_government IS NOT NULL AND p.mentioned_government != '' \
+                  THEN substr(p.mentioned_government, 1, instr(p.mentioned_government || ',', ',') - 1) END, \
+             'post' \
+             FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post \
+             WHERE p.intent IS NOT NULL AND p.kind != 'retweet' AND NOT EXISTS \
+             (SELECT 1 FROM ticket_messages m WHERE m.message_kind = 'post' AND m.message_id = p.id) \
+             UNION ALL \
+             SELECT p.id, p.created_at, COALESCE(p.thread_root, p.conversation_id, p.id), p.reply_to_user, \
+             NULL, NULL, NULL, p.text, lower(p.author_handle), 'reply' \
+             FROM posts p WHERE p.post_type IS NOT NULL AND p.kind = 'reply' AND p.reply_to_user IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.message_kind = 'reply' AND m.message_id = p.id) \
+             ) ORDER BY 2, 1 LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<InboxMessage> = rows
+            .iter()
+            .map(|r| InboxMessage {
+                kind: if r.get::<String, _>(9) == "reply" {
+                    "reply"
+                } else {
+                    "post"
+                },
+                id: r.get(0),
+                created_at: r.get::<Option<i64>, _>(1).unwrap_or(0),
+                thread_root: r.get(2),
+                citizen_id: r.get::<Option<i64>, _>(3).unwrap_or(0),
+                citizen_handle: r.get(4),
+                dm_key: None,
+                body_key: r.get(5),
+                intent: r.get(6),
+                text: r.get(7),
+                account_handle: r.get(8),
+            })
+            .collect();
+        if government_ids.is_empty() || out.len() as i64 >= limit {
+            return Ok(out);
+        }
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT d.id, d.created_at, d.conversation_key, d.sender_id, d.text, d.recipient_id, a.handle \
+             FROM direct_messages d LEFT JOIN accounts a ON a.id = d.recipient_id \
+             WHERE d.event_type = 'MessageCreate' AND d.recipient_id IN (",
+        );
+        let mut ids = query.separated(", ");
+        for id in government_ids {
+            ids.push_bind(*id);
+        }
+        query.push(") AND d.sender_id NOT IN (");
+        let mut ids = query.separated(", ");
+        for id in government_ids {
+            ids.push_bind(*id);
+        }
+        query.push(
+            ") AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.message_kind = 'dm' AND m.message_id = d.id) \
+             ORDER BY d.created_at, d.id LIMIT ",
+        );
+        query.push_bind(limit - out.len() as i64);
+        for r in query.build().fetch_all(self.pool()).await? {
+            out.push(InboxMessage {
+                kind: "dm",
+                id: r.get(0),
+                created_at: r.get::<Option<i64>, _>(1).unwrap_or(0),
+                thread_root: None,
+                dm_key: Some(r.get(2)),
+                citizen_id: r.get::<Option<i64>, _>(3).unwrap_or(0),
+                citizen_handle: None,
+                text: r.get(4),
+                body_key: None,
+                intent: None,
+                account_handle: r
+                    .get::<Option<String>, _>(6)
+                    .map(|h| h.to_ascii_lowercase()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The ticket a message belongs to, if it exists.
+    pub async fn find_ticket_for(
+        &self,
+        message: &InboxMessage,
+    ) -> Result<Option<TicketRecord>, StoreError> {
+        let mut sql = String::from(TICKET_SELECT);
+        let row = if message.kind == "dm" {
+            sql.push_str(" WHERE t.channel = 'private' AND t.dm_key = ?");
+            sqlx::query_as::<_, TicketRecord>(&sql)
+                .bind(message.dm_key.as_deref().unwrap_or(""))
+                .fetch_optional(self.pool())
+                .await?
+        } else {
+            sql.push_str(" WHERE t.channel = 'public' AND t.thread_root = ? AND t.citizen_id = ?");
+            sqlx::query_as::<_, TicketRecord>(&sql)
+                .bind(message.thread_root)
+                .bind(message.citizen_id)
+                .fetch_optional(self.pool())
+                .await?
+        };
+        Ok(row)
+    }
+
+    /// Writes a ticket (insert when `id == 0`) and links the message to it, in one transaction;
+    /// returns the ticket id. A message already linked is left alone (no double counting).
+    pub async fn save_ticket_with_message(
+        &self,
+        ticket: &TicketRecord,
+        message: &InboxMessage,
+        audit: Option<(&str, &str)>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id = if ticket.id == 0 {
+            sqlx::query_scalar(
+                "INSERT INTO tickets (channel, thread_root, citizen_id, citizen_handle, dm_key, account_handle, \
+                 body_key, routed_by, intent, needs_reply, status, reopened, assignee_id, team_id, snoozed_until, \
+                 messages, first_message_at, last_message_at, last_message_id, last_message_text, last_agent_at, \
+                 sla_clock, first_response_due, next_response_due, resolution_due, next_deadline_at, updated_at) \
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            )
+        } else {
+            sqlx::query_scalar(
+                "UPDATE tickets SET channel=?, thread_root=?, citizen_id=?, citizen_handle=?, dm_key=?, \
+                 account_handle=?, body_key=?, routed_by=?, intent=?, needs_reply=?, status=?, reopened=?, \
+                 assignee_id=?, team_id=?, snoozed_until=?, messages=?, first_message_at=?, last_message_at=?, \
+                 last_message_id=?, last_message_text=?, last_agent_at=?, sla_clock=?, first_response_due=?, \
+                 next_response_due=?, resolution_due=?, next_deadline_at=?, updated_at=? WHERE id = ? RETURNING id",
+            )
+        };
+        let query = id
+            .bind(&ticket.channel)
+            .bind(ticket.thread_root)
+            .bind(ticket.citizen_id)
+            .bind(&ticket.citizen_handle)
+            .bind(&ticket.dm_key)
+            .bind(&ticket.account_handle)
+            .bind(&ticket.body_key)
+            .bind(&ticket.routed_by)
+            .bind(&ticket.intent)
+            .bind(ticket.needs_reply)
+            .bind(&ticket.status)
+            .bind(ticket.reopened)
+            .bind(ticket.assignee_id)
+            .bind(ticket.team_id)
+            .bind(ticket.snoozed_until)
+            .bind(ticket.messages)
+            .bind(ticket.first_message_at)
+            .bind(ticket.last_message_at)
+            .bind(ticket.last_message_id)
+            .bind(&ticket.last_message_text)
+            .bind(ticket.last_agent_at)
+            .bind(&ticket.sla_clock)
+            .bind(ticket.first_response_due)
+            .bind(ticket.next_response_due)
+            .bind(ticket.resolution_due)
+            .bind(ticket.next_deadline_at)
+            .bind(ticket.updated_at);
+        let query = if ticket.id == 0 {
+            query
+        } else {
+            query.bind(ticket.id)
+        };
+        let id: i64 = query.fetch_one(&mut *tx).await?;
+        sqlx::query("INSERT OR IGNORE INTO ticket_messages (message_kind, message_id, ticket_id, created_at) VALUES (?, ?, ?, ?)")
+            .bind(message.kind)
+            .bind(message.id)
+            .bind(id)
+            .bind(message.created_at)
+            .execute(&mut *tx)
+            .await?;
+        if let Some((action, detail)) = audit {
+            audit_in(&mut tx, None, action, Some(id), detail, ticket.updated_at).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records that a message was looked at and belongs to no ticket (an official reply to
+    /// someone who never wrote to the inbox), so it is not looked at again.
+    pub async fn mark_inbox_seen(&self, message: &InboxMessage) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO ticket_messages (message_kind, message_id, ticket_id, created_at) VALUES (?, ?, 0, ?)")
+            .bind(message.kind)
+            .bind(message.id)
+            .bind(message.created_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Updates a ticket's working fields (status, assignee, body, clocks) and records the action
+    /// in the audit log, in one transaction.
+    pub async fn update_ticket(
+        &self,
+        ticket: &TicketRecord,
+        user_id: Option<i64>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE tickets SET body_key=?, routed_by=?, status=?, reopened=?, assignee_id=?, team_id=?, \
+             snoozed_until=?, last_agent_at=?, sla_clock=?, first_response_due=?, next_response_due=?, \
+             resolution_due=?, next_deadline_at=?, updated_at=? WHERE id = ?",
+        )
+        .bind(&ticket.body_key)
+        .bind(&ticket.routed_by)
+        .bind(&ticket.status)
+        .bind(ticket.reopened)
+        .bind(ticket.assignee_id)
+        .bind(ticket.team_id)
+        .bind(ticket.snoozed_until)
+        .bind(ticket.last_agent_at)
+        .bind(&ticket.sla_clock)
+        .bind(ticket.first_response_due)
+        .bind(ticket.next_response_due)
+        .bind(ticket.resolution_due)
+        .bind(ticket.next_deadline_at)
+        .bind(ticket.updated_at)
+        .bind(ticket.id)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut tx,
+            user_id,
+            action,
+            Some(ticket.id),
+            detail,
+            ticket.updated_at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One ticket by id (scope is checked by the caller against its body and channel).
+    pub async fn ticket(&self, id: i64) -> Result<Option<TicketRecord>, StoreError> {
+        let sql = format!("{TICKET_SELECT} WHERE t.id = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// A page of tickets, newest activity first, inside the caller's scope.
+    pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRecord>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(TICKET_SELECT);
+        query.push(" WHERE 1 = 1");
+        if let Some(bodies) = &filter.bodies {
+            if bodies.is_empty() {
+                return Ok(Vec::new());
+            }
+            query.push(" AND t.body_key IN (");
+            let mut list = query.separated(", ");
+            for body in bodies {
+                list.push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        if !filter.include_private {
+            query.push(" AND t.channel = 'public'");
+        }
+        if let Some(status) = &filter.status {
+            query.push(" AND t.status = ").push_bind(status.as_str());
+        }
+        if let Some(body) = &filter.body {
+            query.push(" AND t.body_key = ").push_bind(body.as_str());
+        }
+        if let Some(intent) = &filter.intent {
+            query.push(" AND t.intent = ").push_bind(intent.as_str());
+        }
+        match filter.assignee {
+            Some(0) => {
+                query.push(" AND t.assignee_id IS NULL");
+            }
+            Some(id) => {
+                query.push(" AND t.assignee_id = ").push_bind(id);
+            }
+            None => {}
+        }
+        if let Some(label) = &filter.label {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM ticket_labels l WHERE l.ticket_id = t.id AND l.label = ")
+                .push_bind(label.as_str())
+                .push(")");
+        }
+        match filter.sla.as_deref() {
+            Some("breached") => {
+                query
+                    .push(" AND t.next_deadline_at <= ")
+                    .push_bind(filter.now_ms);
+            }
+            Some("warning") => {
+                query
+                    .push(" AND t.next_deadline_at > ")
+                    .push_bind(filter.now_ms)
+                    .push(" AND t.next_deadline_at <= ")
+                    .push_bind(filter.now_ms + filter.warn_ms);
+            }
+            Some("ok") => {
+                query
+                    .push(" AND t.next_deadline_at > ")
+                    .push_bind(filter.now_ms + filter.warn_ms);
+            }
+            _ => {}
+        }
+        if let Some((at, id)) = filter.before {
+            query
+                .push(" AND (t.last_message_at < ")
+                .push_bind(at)
+                .push(" OR (t.last_message_at = ")
+                .push_bind(at)
+                .push(" AND t.id < ")
+                .push_bind(id)
+                .push("))");
+        }
+        query
+            .push(" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ")
+            .push_bind(filter.limit.clamp(1, 500));
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// Counts of tickets by status inside a scope (for the inbox's tabs).
+    pub async fn ticket_counts(
+        &self,
+        bodies: Option<&[String]>,
+        include_private: bool,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT status, COUNT(*) FROM tickets t WHERE 1 = 1");
+        if let Some(bodies) = bodies {
+            query.push(" AND t.body_key IN (NULL");
+            for body in bodies {
+                query.push(", ").push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        if !include_private {
+            query.push(" AND t.channel = 'public'");
+        }
+        query.push(" GROUP BY status ORDER BY status");
+        let rows = query.build().fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The thread of a ticket: the post it replies under, the citizen's messages, official
+    /// replies to the citizen, outbox entries and internal notes, oldest first.
+    pub async fn ticket_thread(
+        &self,
+        ticket: &TicketRecord,
+    ) -> Result<Vec<ThreadEntry>, StoreError> {
+        let mut entries = Vec::new();
+        if ticket.channel == "public" {
+            let rows = sqlx::query(
+                "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
+                 p.author_id = ? AS by_citizen \
+                 FROM posts p WHERE p.thread_root = ? AND p.kind != 'retweet' \
+                 AND (p.author_id = ? OR p.reply_to_user = ? OR p.id = ?) ORDER BY p.created_at, p.id LIMIT 500",
+            )
+            .bind(ticket.citizen_id)
+            .bind(ticket.thread_root)
+            .bind(ticket.citizen_id)
+            .bind(ticket.citizen_id)
+            .bind(ticket.thread_root)
+            .fetch_all(self.pool())
+            .await?;
+            for r in rows {
+                let by_citizen: bool = r.get::<Option<bool>, _>(5).unwrap_or(false);
+                entries.push(ThreadEntry {
+                    kind: if by_citizen { "citizen" } else { "official" }.into(),
+                    id: r.get(0),
+                    at: r.get(1),
+                    author: r.get(2),
+                    text: r.get(3),
+                    tag: r.get(4),
+                });
+            }
+        } else {
+            let rows = sqlx::query(
+                "SELECT d.id, COALESCE(d.created_at, 0), COALESCE(a.handle, CAST(d.sender_id AS TEXT), ''), d.text, \
+                 d.sender_id = ? FROM direct_messages d LEFT JOIN accounts a ON a.id = d.sender_id \
+                 WHERE d.conversation_key = ? AND d.event_type = 'MessageCreate' ORDER BY d.created_at, d.id LIMIT 500",
+            )
+            .bind(ticket.citizen_id)
+            .bind(&ticket.dm_key)
+            .fetch_all(self.pool())
+            .await?;
+            for r in rows {
+                let by_citizen: bool = r.get::<Option<bool>, _>(4).unwrap_or(false);
+                entries.push(ThreadEntry {
+                    kind: if by_citizen { "citizen" } else { "official" }.into(),
+                    id: r.get(0),
+                    at: r.get(1),
+                    author: r.get(2),
+                    text: r.get(3),
+                    tag: None,
+                });
+            }
+        }
+        for entry in self.outbox_for(ticket.id).await? {
+            entries.push(ThreadEntry {
+                kind: "outbox".into(),
+                id: entry.id,
+                at: entry.created_at,
+                author: entry.account_handle.unwrap_or_default(),
+                text: entry.text,
+                tag: Some(entry.status),
+            });
+        }
+        let notes = sqlx::query(
+            "SELECT n.id, n.created_at, COALESCE(u.name, ''), n.text FROM notes n \
+             LEFT JOIN users u ON u.id = n.user_id WHERE n.ticket_id = ? ORDER BY n.id",
+        )
+        .bind(ticket.id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in notes {
+            entries.push(ThreadEntry {
+                kind: "note".into(),
+                id: r.get(0),
+                at: r.get(1),
+                author: r.get(2),
+                text: r.get(3),
+                tag: None,
+            });
+        }
+        entries.sort_by_key(|e| (e.at, e.id));
+        Ok(entries)
+    }
+
+    /// The citizen's other tickets (history shown beside a conversation), inside a scope.
+    pub async fn citizen_history(
+        &self,
+        ticket: &TicketRecord,
+        bodies: Option<&[String]>,
+        include_private: bool,
+    ) -> Result<Vec<TicketRecord>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(TICKET_SELECT);
+        query
+            .push(" WHERE t.citizen_id = ")
+            .push_bind(ticket.citizen_id)
+            .push(" AND t.citizen_id != 0 AND t.id != ")
+            .push_bind(ticket.id);
+        if let Some(bodies) = bodies {
+            query.push(" AND t.body_key IN (NULL");
+            for body in bodies {
+                query.push(", ").push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        if !include_private {
+            query.push(" AND t.channel = 'public'");
+        }
+        query.push(" ORDER BY t.last_message_at DESC LIMIT 20");
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// Adds an internal note.
+    pub async fn add_note(
+        &self,
+        ticket_id: i64,
+        user_id: i64,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO notes (ticket_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(ticket_id)
+            .bind(user_id)
+            .bind(text)
+            .bind(now_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+        audit_in(&mut tx, Some(user_id), "note", Some(ticket_id), "", now_ms).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Labels of a ticket.
+    pub async fn ticket_labels(&self, ticket_id: i64) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT label FROM ticket_labels WHERE ticket_id = ? ORDER BY label",
+            )
+            .bind(ticket_id)
+            .fetch_all(self.pool())
+            .await?,
+        )
+    }
+
+    /// Adds or removes a label.
+    pub async fn set_ticket_label(
+        &self,
+        ticket_id: i64,
+        label: &str,
+        on: bool,
+        user_id: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let sql = if on {
+            "INSERT OR IGNORE INTO ticket_labels (ticket_id, label) VALUES (?, ?)"
+        } else {
+            "DELETE FROM ticket_labels WHERE ticket_id = ? AND label = ?"
+        };
+        sqlx::query(sql)
+            .bind(ticket_id)
+            .bind(label)
+            .execute(&mut *tx)
+            .await?;
+        let action = if on { "label_add" } else { "label_remove" };
+        audit_in(
+            &mut tx,
+            Some(user_id),
+            action,
+            Some(ticket_id),
+            label,
+            now_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues an outbox entry and, for a human reply, stores the SLA measurement it stopped,
+    /// in one transaction with the ticket's new clock state.
+    pub async fn queue_reply(
+        &self,
+        ticket: &TicketRecord,
+        entry: &OutboxEntry,
+        measurement: Option<&MeasurementWrite>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (ticket_id, kind, in_reply_to, account_handle, text, status, author_id, approved_by, created_at, sent_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(entry.ticket_id)
+        .bind(&entry.kind)
+        .bind(entry.in_reply_to)
+        .bind(&entry.account_handle)
+        .bind(&entry.text)
+        .bind(&entry.status)
+        .bind(entry.author_id)
+        .bind(entry.approved_by)
+        .bind(entry.created_at)
+        .bind(entry.sent_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(m) = measurement {
+            insert_measurement(&mut tx, ticket, m).await?;
+        }
+        sqlx::query(
+            "UPDATE tickets SET status=?, last_agent_at=?, sla_clock=?, first_response_due=?, next_response_due=?, \
+             resolution_due=?, next_deadline_at=?, updated_at=? WHERE id = ?",
+        )
+        .bind(&ticket.status)
+        .bind(ticket.last_agent_at)
+        .bind(&ticket.sla_clock)
+        .bind(ticket.first_response_due)
+        .bind(ticket.next_response_due)
+        .bind(ticket.resolution_due)
+        .bind(ticket.next_deadline_at)
+        .bind(ticket.updated_at)
+        .bind(ticket.id)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut tx,
+            entry.author_id,
+            &format!("outbox_{}", entry.kind),
+            Some(ticket.id),
+            &entry.status,
+            entry.created_at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores a measurement (resolution) with the ticket's new state and an audit entry.
+    pub async fn record_measurement(
+        &self,
+        ticket: &TicketRecord,
+        measurement: &MeasurementWrite,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        insert_measurement(&mut tx, ticket, measurement).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One outbox entry.
+    pub async fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Outbox entries of a ticket.
+    pub async fn outbox_for(&self, ticket_id: i64) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM outbox WHERE ticket_id = ? ORDER BY id")
+                .bind(ticket_id)
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Outbox entries by status inside a body scope, oldest first.
+    pub async fn outbox_by_status(
+        &self,
+        status: &str,
+        bodies: Option<&[String]>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT o.* FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.status = ",
+        );
+        query.push_bind(status);
+        if let Some(bodies) = bodies {
+            query.push(" AND t.body_key IN (NULL");
+            for body in bodies {
+                query.push(", ").push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        query.push(" ORDER BY o.id LIMIT ").push_bind(limit);
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// Moves an outbox entry to a new status (approve, reject, mark sent), audited.
+    pub async fn set_outbox_status(
+        &self,
+        id: i64,
+        status: &str,
+        user_id: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let ticket: Option<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET status = ?, \
+             approved_by = CASE WHEN ? = 'queued' THEN ? ELSE approved_by END, \
+             sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ? RETURNING ticket_id",
+        )
+        .bind(status)
+        .bind(status)
+        .bind(user_id)
+        .bind(status)
+        .bind(now_ms)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        audit_in(
+            &mut tx,
+            Some(user_id),
+            &format!("outbox_{status}"),
+            ticket,
+            &id.to_string(),
+            now_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Canned responses usable in a body (its own and the general ones).
+    pub async fn canned_responses(
+        &self,
+        body: Option<&str>,
+    ) -> Result<Vec<CannedResponse>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, body_key, title, text FROM canned_responses \
+             WHERE body_key IS NULL OR body_key = ? OR ? IS NULL ORDER BY title",
+        )
+        .bind(body)
+        .bind(body)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Adds a canned response.
+    pub async fn add_canned_response(
+        &self,
+        body: Option<&str>,
+        title: &str,
+        text: &str,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO canned_responses (body_key, title, text) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(body)
+        .bind(title)
+        .bind(text)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// A body's settings (defaults when never set).
+    pub async fn body_settings(&self, body: &str) -> Result<BodySettings, StoreError> {
+        let found: Option<BodySettings> =
+            sqlx::query_as("SELECT * FROM body_settings WHERE body_key = ?")
+                .bind(body)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.unwrap_or_else(|| BodySettings {
+            body_key: body.to_string(),
+            first_response_min: Some(240),
+            next_response_min: Some(480),
+            resolution_min: Some(1_440),
+            warn_before_min: 15,
+            ..BodySettings::default()
+        }))
+    }
+
+    /// Saves a body's settings.
+    pub async fn save_body_settings(&self, settings: &BodySettings) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO body_settings (body_key, calendar_toml, first_response_min, next_response_min, \
+             resolution_min, warn_before_min, four_eyes, round_robin, out_of_hours_ack) VALUES (?,?,?,?,?,?,?,?,?) \
+             ON CONFLICT(body_key) DO UPDATE SET calendar_toml = excluded.calendar_toml, \
+             first_response_min = excluded.first_response_min, next_response_min = excluded.next_response_min, \
+             resolution_min = excluded.resolution_min, warn_before_min = excluded.warn_before_min, \
+             four_eyes = excluded.four_eyes, round_robin = excluded.round_robin, out_of_hours_ack = excluded.out_of_hours_ack",
+        )
+        .bind(&settings.body_key)
+        .bind(&settings.calendar_toml)
+        .bind(settings.first_response_min)
+        .bind(settings.next_response_min)
+        .bind(settings.resolution_min)
+        .bind(settings.warn_before_min)
+        .bind(settings.four_eyes)
+        .bind(settings.round_robin)
+        .bind(&settings.out_of_hours_ack)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The next agent for round-robin in a body: active agents of the body under capacity,
+    /// least recently assigned first; marks the choice.
+    pub async fn next_round_robin_agent(
+        &self,
+        body: &str,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let chosen: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET last_assigned_at = ? WHERE id = ( \
+               SELECT u.id FROM users u JOIN user_bodies b ON b.user_id = u.id \
+               WHERE b.body_key = ? AND u.active = 1 AND u.role IN ('agent', 'supervisor') \
+               AND (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status != 'resolved') < u.capacity \
+               ORDER BY u.last_assigned_at, u.id LIMIT 1) RETURNING id",
+        )
+        .bind(now_ms)
+        .bind(body)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(chosen)
+    }
+
+    /// Adds an audit entry outside any ticket change (logins, settings).
+    pub async fn audit(
+        &self,
+        user_id: Option<i64>,
+        action: &str,
+        ticket_id: Option<i64>,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        audit_in(&mut tx, user_id, action, ticket_id, detail, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit trail of a ticket (or of everything when `ticket_id` is None), newest first.
+    pub async fn audit_trail(
+        &self,
+        ticket_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, Option<String>, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.at, u.name, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+             WHERE ? IS NULL OR a.ticket_id = ? ORDER BY a.id DESC LIMIT ?",
+        )
+        .bind(ticket_id)
+        .bind(ticket_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    /// SLA figures per agent inside a scope.
+    pub async fn agent_figures(
+        &self,
+        bodies: Option<&[String]>,
+    ) -> Result<Vec<AgentFigures>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT u.name AS name, COUNT(*) AS responses, AVG(m.wall_ms) / 1000.0 AS mean_wall_s, \
+             AVG(m.business_ms) / 1000.0 AS mean_business_s, COALESCE(SUM(m.breached), 0) AS breaches \
+             FROM sla_measurements m JOIN users u ON u.id = m.user_id WHERE m.kind != 'resolution'",
+        );
+        if let Some(bodies) = bodies {
+            query.push(" AND m.body_key IN (NULL");
+            for body in bodies {
+                query.push(", ").push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        query.push(" GROUP BY u.id ORDER BY responses DESC");
+        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+    }
+
+    /// Snoozed tickets whose time has come go back to open; returns their ids and bodies.
+    pub async fn wake_snoozed(
+        &self,
+        now_ms: i64,
+    ) -> Result<Vec<(i64, Option<String>, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE tickets SET status = 'open', snoozed_until = NULL, updated_at = ? \
+             WHERE status = 'snoozed' AND snoozed_until <= ? RETURNING id, body_key, channel = 'private'",
+        )
+        .bind(now_ms)
+        .bind(now_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    /// Active webhooks.
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, url, secret, events FROM webhooks WHERE active = 1 ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Adds a webhook.
+    pub async fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        events: &str,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO webhooks (url, secret, events) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(url)
+        .bind(secret)
+        .bind(events)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Citizen messages whose text contains `needle`, inside a scope, newest first.
+    pub async fn search_messages(
+        &self,
+        needle: &str,
+        bodies: Option<&[String]>,
+        include_private: bool,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, i64)>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT t.id, COALESCE(t.citizen_handle, ''), p.text, COALESCE(p.created_at, 0) \
+             FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id \
+             JOIN posts p ON m.message_kind = 'post' AND p.id = m.message_id WHERE instr(p.text, ",
+        );
+        query.push_bind(needle).push(") > 0");
+        if let Some(bodies) = bodies {
+            query.push(" AND t.body_key IN (NULL");
+            for body in bodies {
+                query.push(", ").push_bind(body.as_str());
+            }
+            query.push(")");
+        }
+        if !include_private {
+            query.push(" AND t.channel = 'public'");
+        }
+        query
+            .push(" ORDER BY m.created_at DESC LIMIT ")
+            .push_bind(limit);
+        let rows = query.build().fetch_all(self.pool()).await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    /// Ids of the government accounts known in the data (for DM routing).
+    pub async fn government_account_ids(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, r.body_key FROM registry_accounts r JOIN accounts a ON lower(a.handle) = r.handle",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+fn user_of(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
+    let bodies: Option<String> = r.get(5);
+    UserRecord {
+        id: r.get(0),
+        name: r.get(1),
+        role: r.get(2),
+        password_hash: r.get(3),
+        capacity: r.get(4),
+        bodies: bodies
+            .map(|b| b.split(',').map(String::from).collect())
+            .unwrap_or_default(),
+    }
+}
+
+async fn audit_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: Option<i64>,
+    action: &str,
+    ticket_id: Option<i64>,
+    detail: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(now_ms)
+    .bind(user_id)
+    .bind(action)
+    .bind(ticket_id)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_measurement(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    ticket: &TicketRecord,
+    m: &MeasurementWrite,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sla_measurements (ticket_id, body_key, kind, user_id, started_at, stopped_at, wall_ms, business_ms, target_ms, breached) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(ticket.id)
+    .bind(&ticket.body_key)
+    .bind(m.kind)
+    .bind(m.user_id)
+    .bind(m.started_at)
+    .bind(m.stopped_at)
+    .bind(m.wall_ms)
+    .bind(m.business_ms)
+    .bind(m.target_ms)
+    .bind(m.target_ms.is_some_and(|t| m.business_ms > t))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
