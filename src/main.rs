@@ -3,6 +3,7 @@
 mod bench;
 mod bench_import;
 mod bench_report;
+mod bench_serve;
 mod classify_cmd;
 mod corpus;
 mod demo_data;
@@ -253,6 +254,22 @@ enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// The inbox under load: concurrent agents on the inbox list and conversation pages while
+    /// a connector ingests citizen messages; latency percentiles, throughput, no loss.
+    Serve {
+        /// Concurrent agents, each with its own session and connection.
+        #[arg(long, default_value_t = 100)]
+        agents: usize,
+        /// Duration of the run.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Citizen messages ingested per second meanwhile.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u64,
+        /// Keep the store here.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Tokenise+normalise (MB/s) and stemming (words/s) against Snowball (rust-stemmers).
     Text {
         /// A UTF-8 text file to measure on (default: the corpus of ../shared/data).
@@ -430,6 +447,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bench_import::bench(input, mb, keep, check)
             }
             BenchCommand::Report { items, dir } => bench_report::bench(items, dir),
+            BenchCommand::Serve {
+                agents,
+                seconds,
+                rate,
+                dir,
+            } => bench_serve::bench(agents, seconds, rate, dir.as_deref()),
             BenchCommand::Text {
                 corpus,
                 min_mib,

@@ -165,12 +165,18 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     request.push_str("\r\n");
     request.push_str(body);
     stream.write_all(request.as_bytes()).expect("send");
+    // Read the head, then exactly the body it announces: some servers keep the connection
+    // open despite `Connection: close`.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
+    let mut buf = [0u8; 16_384];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = stream.read(&mut buf).expect("read");
+        assert!(n > 0, "connection closed before the response head");
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut body_bytes = raw[split + 4..].to_vec();
     let mut lines = head.lines();
@@ -183,11 +189,36 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
-    if headers
+    let length = headers
         .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-    {
-        body_bytes = dechunk(&body_bytes);
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    match length {
+        Some(length) => {
+            while body_bytes.len() < length {
+                let n = stream.read(&mut buf).expect("read body");
+                if n == 0 {
+                    break;
+                }
+                body_bytes.extend_from_slice(&buf[..n]);
+            }
+        }
+        None if chunked => {
+            while !body_bytes.ends_with(b"0\r\n\r\n") {
+                let n = stream.read(&mut buf).expect("read chunks");
+                if n == 0 {
+                    break;
+                }
+                body_bytes.extend_from_slice(&buf[..n]);
+            }
+            body_bytes = dechunk(&body_bytes);
+        }
+        None => {
+            stream.read_to_end(&mut body_bytes).expect("read to end");
+        }
     }
     Reply {
         status,

@@ -579,7 +579,11 @@ async fn render_conversation(
             .map(|t_| {
                 format!(
                     " <span class=\"tag\">{}</span>",
-                    esc(if t(lang, t_).is_empty() { t_ } else { t(lang, t_) })
+                    esc(if t(lang, t_).is_empty() {
+                        t_
+                    } else {
+                        t(lang, t_)
+                    })
                 )
             })
             .unwrap_or_default();
