@@ -102,6 +102,7 @@ fn citizen_batch(first_id: u64, count: u64, root: u64, account_id: u64, handle: 
 pub fn bench(agents: usize, seconds: u64, rate: u64, dir: Option<&Path>) -> Result<ExitCode> {
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or(temp.path()).to_path_buf();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let corpus = dir.join("bench-serve-corpus.jsonl");
     let registry = tawasul_core::Registry::shipped();
     crate::demo_data::run(&registry, 1, 30, None, Some(&corpus))?;

@@ -176,10 +176,31 @@ pub struct LabelSummary {
 /// rebuttal, a job call, an answer to a citizen) also goes into the search index, where agents
 /// find it as a suggested answer.
 pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
+    Labeller::default().label_new_posts(store).await
+}
+
+/// The labelling pass with its models kept loaded between runs (the server labels every
+/// ingest request; reading the model files each time would cost more than the labelling).
+#[derive(Default)]
+pub struct Labeller {
+    post_type: Option<Model>,
+    intent: Option<Model>,
+}
+
+impl Labeller {
+    /// Labels every post not looked at yet; see [`label_new_posts`].
+    pub async fn label_new_posts(&mut self, store: &SqliteStore) -> Result<LabelSummary> {
+        label_with(store, &mut self.post_type, &mut self.intent).await
+    }
+}
+
+async fn label_with(
+    store: &SqliteStore,
+    post_type: &mut Option<Model>,
+    intent: &mut Option<Model>,
+) -> Result<LabelSummary> {
     let started = std::time::Instant::now();
     let government = Government::load(store).await?;
-    let mut post_type: Option<Model> = None;
-    let mut intent: Option<Model> = None;
     let mut summary = LabelSummary::default();
     let mut after = 0u64;
     let mut writes = Vec::new();
@@ -209,10 +230,10 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
             })
             .collect();
         if post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType)) {
-            post_type = Some(Model::load("post_type")?);
+            *post_type = Some(Model::load("post_type")?);
         }
         if intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_))) {
-            intent = Some(Model::load("intent")?);
+            *intent = Some(Model::load("intent")?);
         }
         let predictions = predict_all(&candidates, &tasks, post_type.as_ref(), intent.as_ref());
         for ((post, task), prediction) in candidates.iter().zip(&tasks).zip(predictions) {

@@ -18,6 +18,7 @@ use tawasul_store::{SqliteStore, Store};
 /// Import, labelling and report for the server.
 pub struct StorePipeline {
     store: SqliteStore,
+    labeller: tokio::sync::Mutex<crate::label_cmd::Labeller>,
 }
 
 /// Collects what one request body holds.
@@ -79,7 +80,11 @@ impl Pipeline for StorePipeline {
                 .write_batch(&collected.records)
                 .await
                 .map_err(|e| e.to_string())?;
-            let labelled = crate::label_cmd::label_new_posts(&self.store)
+            let labelled = self
+                .labeller
+                .lock()
+                .await
+                .label_new_posts(&self.store)
                 .await
                 .map_err(|e| e.to_string())?;
             let errors: Vec<_> = collected
@@ -137,8 +142,10 @@ pub async fn state_for(store: SqliteStore, data_dir: &Path) -> Result<Arc<AppSta
     };
     let pipeline = Arc::new(StorePipeline {
         store: store.clone(),
+        labeller: tokio::sync::Mutex::new(crate::label_cmd::Labeller::default()),
     });
-    AppState::new(store, search, pipeline)
+    let reader = SqliteStore::open_file_with(store.path(), 8).await?;
+    AppState::new(store, reader, search, pipeline)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{api, http, listed, start, Server, PASSWORD};
+use support::{api, fixture, http, listed, start, start_with, tawasul, Server, PASSWORD};
 
 fn conversation_of(server: &Server, body: &str, channel: &str) -> i64 {
     listed(server, "admin", "")
@@ -643,4 +643,39 @@ fn pages_need_a_session_check_csrf_rate_limit_logins_and_escape_citizen_text() {
         &body,
     );
     assert_eq!(locked.header("location"), Some("/login?error=limit"));
+}
+
+#[test]
+fn imported_official_replies_answer_and_relabelling_counts_nothing_twice() {
+    // Regression: a reclassified post was queued for the inbox again and counted twice.
+    let server = start_with(|data| {
+        support::serve_once(data);
+        tawasul(
+            data,
+            &[
+                "import",
+                &fixture("inbox_answered.jsonl").display().to_string(),
+            ],
+            "",
+        );
+        tawasul(data, &["reclassify"], "");
+    });
+    let all = api(&server, "admin", "GET", "/api/v1/conversations", None).json();
+    let conversations = all["conversations"].as_array().expect("list");
+    assert_eq!(conversations.len(), 4);
+    for c in conversations {
+        assert_eq!(c["messages"], 1, "{c}");
+    }
+    // The ministry's own reply in the imported data stopped the first-response clock.
+    let interior = conversations
+        .iter()
+        .find(|c| c["body_key"] == "interior" && c["channel"] == "public")
+        .expect("interior public");
+    assert!(interior["first_response_due"].is_null(), "{interior}");
+    assert!(interior["last_agent_at"].is_i64(), "{interior}");
+    let health = conversations
+        .iter()
+        .find(|c| c["body_key"] == "health" && c["channel"] == "public")
+        .expect("health public");
+    assert!(health["first_response_due"].is_i64(), "{health}");
 }

@@ -68,6 +68,11 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// Imports the inbox fixture and the services KB, adds the users and their tokens, serves.
 pub fn start() -> Server {
+    start_with(|_| {})
+}
+
+/// [`start`], running `prepare` on the data directory after the import and before serving.
+pub fn start_with(prepare: impl FnOnce(&Path)) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();
     tawasul(
@@ -75,6 +80,7 @@ pub fn start() -> Server {
         &["import", &fixture("inbox.jsonl").display().to_string()],
         "",
     );
+    prepare(&data);
     tawasul(
         &data,
         &[
@@ -125,6 +131,27 @@ pub fn start() -> Server {
         dir,
         tokens,
     }
+}
+
+/// Starts `tawasul serve` on a data directory and stops it once it listens (the inbox has
+/// taken in what was imported by then).
+pub fn serve_once(data: &Path) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tawasul"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    for line in BufReader::new(stderr).lines() {
+        if line.expect("stderr line").contains("serving http://") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 pub struct Reply {

@@ -70,7 +70,7 @@ async fn list(
             return Err(Failure::Forbidden);
         }
     }
-    let tickets = state.store.tickets(&filter).await?;
+    let tickets = state.reader.tickets(&filter).await?;
     let next = tickets
         .last()
         .filter(|_| tickets.len() as i64 == filter.limit)
@@ -93,8 +93,8 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, Failure> {
     let ticket = ops::visible_ticket(&state, &caller, id).await?;
-    let thread = state.store.ticket_thread(&ticket).await?;
-    let labels = state.store.ticket_labels(id).await?;
+    let thread = state.reader.ticket_thread(&ticket).await?;
+    let labels = state.reader.ticket_labels(id).await?;
     Ok(Json(
         json!({"conversation": ticket, "thread": thread, "labels": labels}),
     ))
@@ -190,7 +190,7 @@ async fn label(
 ) -> Result<Json<Value>, Failure> {
     ops::label(&state, &caller, id, &body.label, body.on).await?;
     Ok(Json(
-        json!({"labels": state.store.ticket_labels(id).await?}),
+        json!({"labels": state.reader.ticket_labels(id).await?}),
     ))
 }
 
@@ -220,7 +220,7 @@ async fn outbox(
         )));
     }
     let entries = state
-        .store
+        .reader
         .outbox_by_status(status, caller.scope(), 1_000)
         .await?;
     Ok(Json(json!({"outbox": entries})))
@@ -244,7 +244,7 @@ async fn canned(
     if body.is_some_and(|b| !caller.access.covers(Some(b))) {
         return Err(Failure::Forbidden);
     }
-    let all = state.store.canned_responses(body).await?;
+    let all = state.reader.canned_responses(body).await?;
     let visible: Vec<_> = all
         .into_iter()
         .filter(|c| c.body_key.is_none() || caller.access.covers(c.body_key.as_deref()))
@@ -312,9 +312,7 @@ async fn search(
         .as_ref()
         .and_then(|i| i.search(&query, None, 20).ok())
         .unwrap_or_default();
-    let messages: Vec<Value> = state
-        .store
-        .search_messages(query.trim(), caller.scope(), caller.sees_private(), 50)
+    let messages: Vec<Value> = state.reader.search_messages(query.trim(), caller.scope(), caller.sees_private(), 50)
         .await?
         .into_iter()
         .map(|(id, who, text, at)| json!({"conversation_id": id, "citizen": who, "text": text, "at": at}))
@@ -357,7 +355,7 @@ async fn users(
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Value>, Failure> {
     ops::require_admin(&caller)?;
-    Ok(Json(json!({"users": state.store.users().await?})))
+    Ok(Json(json!({"users": state.reader.users().await?})))
 }
 
 #[derive(Deserialize)]
@@ -438,7 +436,7 @@ pub async fn create_user(
             "body: every role but administrator works for at least one body".into(),
         ));
     }
-    if state.store.user_by_name(name).await?.is_some() {
+    if state.reader.user_by_name(name).await?.is_some() {
         return Err(Failure::BadRequest(format!(
             "name: `{name}` exists already"
         )));
@@ -459,7 +457,7 @@ async fn body_settings(
         return Err(Failure::Forbidden);
     }
     Ok(Json(
-        json!({"settings": state.store.body_settings(&key).await?}),
+        json!({"settings": state.reader.body_settings(&key).await?}),
     ))
 }
 
@@ -471,7 +469,7 @@ async fn body_settings_put(
 ) -> Result<Json<Value>, Failure> {
     ops::require_admin(&caller)?;
     // Fields left out keep their current values.
-    let current = state.store.body_settings(&key).await?;
+    let current = state.reader.body_settings(&key).await?;
     let number = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let flag = |b: bool| if b { "1".to_string() } else { String::new() };
     let mut fields: Fields = [
@@ -501,7 +499,7 @@ async fn body_settings_put(
     }));
     save_body_settings(&state, &caller, &key, &fields).await?;
     Ok(Json(
-        json!({"settings": state.store.body_settings(&key).await?}),
+        json!({"settings": state.reader.body_settings(&key).await?}),
     ))
 }
 
@@ -567,7 +565,7 @@ async fn webhooks(
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Value>, Failure> {
     ops::require_admin(&caller)?;
-    Ok(Json(json!({"webhooks": state.store.webhooks().await?})))
+    Ok(Json(json!({"webhooks": state.reader.webhooks().await?})))
 }
 
 #[derive(Deserialize)]
@@ -627,9 +625,7 @@ async fn audit(
         }
         None => ops::require_admin(&caller)?,
     }
-    let rows: Vec<Value> = state
-        .store
-        .audit_trail(ticket, 500)
+    let rows: Vec<Value> = state.reader.audit_trail(ticket, 500)
         .await?
         .into_iter()
         .map(|(at, user, action, detail)| json!({"at": at, "user": user, "action": action, "detail": detail}))

@@ -152,7 +152,7 @@ impl FromRequestParts<Arc<AppState>> for ApiCaller {
                 .map(str::trim)
                 .ok_or(Failure::Unauthorized)?;
             let user = state
-                .store
+                .reader
                 .token_user(&token_hash(token))
                 .await?
                 .ok_or(Failure::Unauthorized)?;
@@ -174,7 +174,7 @@ impl FromRequestParts<Arc<AppState>> for ApiCaller {
 async fn session_caller(parts: &Parts, state: &AppState) -> Result<Caller, Failure> {
     let token = session_token(&parts.headers).ok_or(Failure::Unauthorized)?;
     let (user, csrf) = state
-        .store
+        .reader
         .session_user(&token_hash(&token), crate::now_ms())
         .await?
         .ok_or(Failure::Unauthorized)?;
@@ -249,7 +249,7 @@ pub async fn login(
     if limited(state, &keys, now) {
         return Err(Failure::TooManyRequests);
     }
-    let user = state.store.user_by_name(name).await?;
+    let user = state.reader.user_by_name(name).await?;
     let verified = match &user {
         Some(user) => verify_password(password, &user.password_hash),
         None => {

@@ -125,8 +125,10 @@ pub struct BodyName {
 
 /// Shared state of every request.
 pub struct AppState {
-    /// The store.
+    /// The store, for writes and the reads that go with them.
     pub store: SqliteStore,
+    /// The same store through its own connections, for pages and listings.
+    pub reader: SqliteStore,
     /// Suggested answers and search (absent when nothing was indexed).
     pub search: Option<Arc<SearchIndex>>,
     /// Import and report, from the binary.
@@ -144,9 +146,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a store; bodies are read from its registry.
+    /// State for a store (and a second handle on it for reads); bodies are read from its
+    /// registry.
     pub async fn new(
         store: SqliteStore,
+        reader: SqliteStore,
         search: Option<Arc<SearchIndex>>,
         pipeline: Arc<dyn Pipeline>,
     ) -> Result<Arc<Self>, Failure> {
@@ -162,6 +166,7 @@ impl AppState {
         let (events, _) = broadcast::channel(4_096);
         Ok(Arc::new(Self {
             store,
+            reader,
             search,
             pipeline,
             events,

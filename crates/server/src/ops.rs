@@ -318,7 +318,7 @@ pub async fn visible_ticket(
     caller: &Caller,
     id: i64,
 ) -> Result<TicketRecord, Failure> {
-    let ticket = state.store.ticket(id).await?.ok_or(Failure::NotFound)?;
+    let ticket = state.reader.ticket(id).await?.ok_or(Failure::NotFound)?;
     if !caller
         .access
         .may_view(ticket.channel == "private", ticket.body_key.as_deref())

@@ -308,16 +308,16 @@ async fn inbox(
         Ok(f) => f,
         Err(e) => return failure_page(lang, Some(&caller), e),
     };
-    let tickets = match state.store.tickets(&filter).await {
+    let tickets = match state.reader.tickets(&filter).await {
         Ok(t) => t,
         Err(e) => return failure_page(lang, Some(&caller), e.into()),
     };
     let counts = state
-        .store
+        .reader
         .ticket_counts(caller.scope(), caller.sees_private())
         .await
         .unwrap_or_default();
-    let users = state.store.users().await.unwrap_or_default();
+    let users = state.reader.users().await.unwrap_or_default();
     let now = filter.now_ms;
     let mut main = String::with_capacity(16_384);
     let _ = write!(
@@ -481,18 +481,18 @@ async fn render_conversation(
     ticket: &TicketRecord,
     q: &Fields,
 ) -> Result<String, Failure> {
-    let thread = state.store.ticket_thread(ticket).await?;
+    let thread = state.reader.ticket_thread(ticket).await?;
     let history = state
-        .store
+        .reader
         .citizen_history(ticket, caller.scope(), caller.sees_private())
         .await?;
-    let labels = state.store.ticket_labels(ticket.id).await?;
+    let labels = state.reader.ticket_labels(ticket.id).await?;
     let canned = state
-        .store
+        .reader
         .canned_responses(ticket.body_key.as_deref())
         .await?;
     let suggestions = ops::suggestions(state, ticket, 5);
-    let users = state.store.users().await?;
+    let users = state.reader.users().await?;
     let now = crate::now_ms();
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let works = caller.access.may(Action::Work, ticket.body_key.as_deref());
@@ -781,7 +781,7 @@ async fn render_conversation(
     }
     main.push_str("</ul></section>");
     if supervises {
-        let trail = state.store.audit_trail(Some(ticket.id), 30).await?;
+        let trail = state.reader.audit_trail(Some(ticket.id), 30).await?;
         let _ = write!(
             main,
             "<section><h2>{}</h2><ul class=\"audit\">",
@@ -870,7 +870,7 @@ async fn outbox(
     );
     for status in ["awaiting_approval", "queued", "sent"] {
         let entries = match state
-            .store
+            .reader
             .outbox_by_status(status, caller.scope(), 200)
             .await
         {
@@ -914,7 +914,7 @@ async fn outbox_export(
     PageCaller(caller): PageCaller,
 ) -> Response {
     match state
-        .store
+        .reader
         .outbox_by_status("queued", caller.scope(), 100_000)
         .await
     {
@@ -967,7 +967,7 @@ async fn dashboard(
     let lang = Lang::from_headers(&headers);
     let mut main = format!("<h1>{}</h1>", t(lang, "dashboard"));
     let counts = state
-        .store
+        .reader
         .ticket_counts(caller.scope(), caller.sees_private())
         .await
         .unwrap_or_default();
@@ -996,7 +996,7 @@ async fn dashboard(
             ..TicketFilter::default()
         };
         let n = state
-            .store
+            .reader
             .tickets(&filter)
             .await
             .map(|t| t.len())
@@ -1005,7 +1005,7 @@ async fn dashboard(
     }
     main.push_str("</ul>");
     let agents = state
-        .store
+        .reader
         .agent_figures(caller.scope())
         .await
         .unwrap_or_default();
@@ -1107,7 +1107,7 @@ async fn search(
         }
         main.push_str("</ol></section>");
         let messages = state
-            .store
+            .reader
             .search_messages(query.trim(), caller.scope(), caller.sees_private(), 50)
             .await
             .unwrap_or_default();
@@ -1141,7 +1141,7 @@ async fn settings(
         .filter(|b| caller.access.covers(Some(&b.key)))
     {
         let s = state
-            .store
+            .reader
             .body_settings(&body.key)
             .await
             .unwrap_or_default();
@@ -1172,7 +1172,11 @@ async fn settings(
     }
     main.push_str("</section>");
     if caller.access.role != Role::Agent && caller.access.role != Role::Analyst {
-        let canned = state.store.canned_responses(None).await.unwrap_or_default();
+        let canned = state
+            .reader
+            .canned_responses(None)
+            .await
+            .unwrap_or_default();
         let _ = write!(main, "<section><h2>{}</h2><ul>", t(lang, "canned"));
         for c in canned
             .iter()
@@ -1205,7 +1209,7 @@ async fn settings(
         let _ = write!(main, "</ul><form method=\"post\" action=\"/settings/canned\" class=\"grid\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><label for=\"c-body\">{}</label><select id=\"c-body\" name=\"body\">{all}{bodies}</select><label for=\"c-title\">{}</label><input id=\"c-title\" name=\"title\" required maxlength=\"120\"><label for=\"c-text\">{} ({{{{citizen}}}}, {{{{agent}}}}, {{{{body}}}})</label><textarea id=\"c-text\" name=\"text\" required rows=\"3\" dir=\"auto\"></textarea><button type=\"submit\">{}</button></form></section>", t(lang, "body"), t(lang, "title"), t(lang, "text"), t(lang, "add"));
     }
     if admin {
-        let users = state.store.users().await.unwrap_or_default();
+        let users = state.reader.users().await.unwrap_or_default();
         let _ = write!(main, "<section><h2>{}</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>", t(lang, "users"), t(lang, "name"), t(lang, "role"), t(lang, "bodies"), t(lang, "capacity"));
         for u in &users {
             let _ = write!(
@@ -1229,7 +1233,7 @@ async fn settings(
             })
             .collect();
         let _ = write!(main, "</tbody></table></div><form method=\"post\" action=\"/settings/user\" class=\"grid\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><label for=\"u-name\">{}</label><input id=\"u-name\" name=\"name\" required maxlength=\"64\"><label for=\"u-pass\">{}</label><input id=\"u-pass\" name=\"password\" type=\"password\" required minlength=\"10\" autocomplete=\"new-password\"><label for=\"u-role\">{}</label><select id=\"u-role\" name=\"role\"><option>agent</option><option>supervisor</option><option>analyst</option><option>administrator</option></select><label for=\"u-body\">{}</label><select id=\"u-body\" name=\"body\">{bodies}</select><button type=\"submit\">{}</button></form></section>", t(lang, "name"), t(lang, "password"), t(lang, "role"), t(lang, "body"), t(lang, "add_user"));
-        let hooks = state.store.webhooks().await.unwrap_or_default();
+        let hooks = state.reader.webhooks().await.unwrap_or_default();
         let _ = write!(main, "<section><h2>{}</h2><ul>", t(lang, "webhooks"));
         for h in hooks {
             let _ = write!(main, "<li>{} — {}</li>", esc(&h.url), esc(&h.events));

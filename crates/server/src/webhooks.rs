@@ -41,7 +41,7 @@ pub fn parse_http_url(url: &str) -> Option<(String, u16, String)> {
 
 /// Sends an event to every webhook that wants it, in the background.
 pub fn deliver(state: &AppState, event: &ServerEvent) {
-    let store = state.store.clone();
+    let store = state.reader.clone();
     let event = event.clone();
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return;

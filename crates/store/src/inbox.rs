@@ -457,48 +457,76 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<InboxMessage>, StoreError> {
         // Citizens' messages, and official replies to citizens found in imported data (they
-        // answer a ticket just as a reply sent from the inbox does), in time order.
+        // answer a ticket just as a reply sent from the inbox does), in time order, from the
+        // queue the labelling pass fills. Queued posts that are neither, or were seen already
+        // (a relabelled post), leave the queue here.
         let rows = sqlx::query(
-            "SELECT * FROM ( \
-             SELECT p.id, p.created_at, COALESCE(p.thread_root, p.conversation_id, p.id), p.author_id, \
-             p.author_handle, p.body_key, p.intent, p.text, \
+            "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.thread_root, p.conversation_id, p.id), \
+             p.author_id, p.author_handle, p.body_key, p.intent, p.text, \
              CASE WHEN parent.author_handle IS NOT NULL THEN lower(parent.author_handle) \
                   WHEN p.mentioned_government IS NOT NULL AND p.mentioned_government != '' \
                   THEN substr(p.mentioned_government, 1, instr(p.mentioned_government || ',', ',') - 1) END, \
-             'post' \
-             FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post \
-             WHERE p.intent IS NOT NULL AND p.kind != 'retweet' AND NOT EXISTS \
-             (SELECT 1 FROM ticket_messages m WHERE m.message_kind = 'post' AND m.message_id = p.id) \
-             UNION ALL \
-             SELECT p.id, p.created_at, COALESCE(p.thread_root, p.conversation_id, p.id), p.reply_to_user, \
-             NULL, NULL, NULL, p.text, lower(p.author_handle), 'reply' \
-             FROM posts p WHERE p.post_type IS NOT NULL AND p.kind = 'reply' AND p.reply_to_user IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.message_kind = 'reply' AND m.message_id = p.id) \
-             ) ORDER BY 2, 1 LIMIT ?",
+             CASE WHEN EXISTS (SELECT 1 FROM ticket_messages m WHERE m.message_id = p.id AND m.message_kind IN ('post', 'reply')) THEN 'seen' \
+                  WHEN p.intent IS NOT NULL AND p.kind != 'retweet' THEN 'post' \
+                  WHEN p.post_type IS NOT NULL AND p.kind = 'reply' AND p.reply_to_user IS NOT NULL THEN 'reply' \
+                  ELSE 'seen' END, \
+             p.reply_to_user, q.post_id \
+             FROM inbox_queue q LEFT JOIN posts p ON p.id = q.post_id \
+             LEFT JOIN posts parent ON parent.id = p.reply_to_post \
+             ORDER BY 2, 1 LIMIT ?",
         )
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut out: Vec<InboxMessage> = rows
-            .iter()
-            .map(|r| InboxMessage {
-                kind: if r.get::<String, _>(9) == "reply" {
-                    "reply"
-                } else {
-                    "post"
-                },
+        let mut out: Vec<InboxMessage> = Vec::with_capacity(rows.len());
+        let mut done: Vec<i64> = Vec::new();
+        for r in &rows {
+            let kind = match r.get::<Option<String>, _>(9).as_deref() {
+                Some("post") => "post",
+                Some("reply") => "reply",
+                _ => {
+                    done.push(r.get(11));
+                    continue;
+                }
+            };
+            out.push(InboxMessage {
+                kind,
                 id: r.get(0),
-                created_at: r.get::<Option<i64>, _>(1).unwrap_or(0),
+                created_at: r.get(1),
                 thread_root: r.get(2),
-                citizen_id: r.get::<Option<i64>, _>(3).unwrap_or(0),
-                citizen_handle: r.get(4),
+                // An official reply belongs to the ticket of the citizen it answers.
+                citizen_id: if kind == "reply" {
+                    r.get::<Option<i64>, _>(10).unwrap_or(0)
+                } else {
+                    r.get::<Option<i64>, _>(3).unwrap_or(0)
+                },
+                citizen_handle: if kind == "reply" { None } else { r.get(4) },
                 dm_key: None,
-                body_key: r.get(5),
-                intent: r.get(6),
+                body_key: if kind == "reply" { None } else { r.get(5) },
+                intent: if kind == "reply" { None } else { r.get(6) },
                 text: r.get(7),
-                account_handle: r.get(8),
-            })
-            .collect();
+                account_handle: if kind == "reply" {
+                    r.get::<Option<String>, _>(4)
+                        .map(|h| h.to_ascii_lowercase())
+                } else {
+                    r.get(8)
+                },
+            });
+        }
+        if !done.is_empty() {
+            let mut query: QueryBuilder<Sqlite> =
+                QueryBuilder::new("DELETE FROM inbox_queue WHERE post_id IN (");
+            let mut ids = query.separated(", ");
+            for id in &done {
+                ids.push_bind(*id);
+            }
+            query.push(")");
+            query.build().execute(self.pool()).await?;
+            if out.is_empty() {
+                // Only skipped rows this round: look again for real work.
+                return Box::pin(self.inbox_backlog(government_ids, limit)).await;
+            }
+        }
         if government_ids.is_empty() || out.len() as i64 >= limit {
             return Ok(out);
         }
@@ -631,6 +659,12 @@ impl SqliteStore {
             .bind(message.created_at)
             .execute(&mut *tx)
             .await?;
+        if message.kind != "dm" {
+            sqlx::query("DELETE FROM inbox_queue WHERE post_id = ?")
+                .bind(message.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some((action, detail)) = audit {
             audit_in(&mut tx, None, action, Some(id), detail, ticket.updated_at).await?;
         }
@@ -641,12 +675,18 @@ impl SqliteStore {
     /// Records that a message was looked at and belongs to no ticket (an official reply to
     /// someone who never wrote to the inbox), so it is not looked at again.
     pub async fn mark_inbox_seen(&self, message: &InboxMessage) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query("INSERT OR IGNORE INTO ticket_messages (message_kind, message_id, ticket_id, created_at) VALUES (?, ?, 0, ?)")
             .bind(message.kind)
             .bind(message.id)
             .bind(message.created_at)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM inbox_queue WHERE post_id = ?")
+            .bind(message.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -813,16 +853,22 @@ impl SqliteStore {
     ) -> Result<Vec<ThreadEntry>, StoreError> {
         let mut entries = Vec::new();
         if ticket.channel == "public" {
+            // The post the citizen answered under, the citizen's messages and the official
+            // replies to them: the rows linked to the ticket, never a scan of the whole tree
+            // (a ministry's post can gather thousands of replies).
             let rows = sqlx::query(
                 "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
-                 p.author_id = ? AS by_citizen \
-                 FROM posts p WHERE p.thread_root = ? AND p.kind != 'retweet' \
-                 AND (p.author_id = ? OR p.reply_to_user = ? OR p.id = ?) ORDER BY p.created_at, p.id LIMIT 500",
+                 p.author_id = ? AS by_citizen FROM posts p WHERE p.id = ? \
+                 UNION ALL \
+                 SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
+                 p.author_id = ? FROM ticket_messages m JOIN posts p ON p.id = m.message_id \
+                 WHERE m.ticket_id = ? AND m.message_kind IN ('post', 'reply') AND m.message_id != ? \
+                 ORDER BY 2, 1 LIMIT 500",
             )
             .bind(ticket.citizen_id)
             .bind(ticket.thread_root)
             .bind(ticket.citizen_id)
-            .bind(ticket.citizen_id)
+            .bind(ticket.id)
             .bind(ticket.thread_root)
             .fetch_all(self.pool())
             .await?;
@@ -1360,7 +1406,7 @@ impl SqliteStore {
     /// Ids of the government accounts known in the data (for DM routing).
     pub async fn government_account_ids(&self) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, r.body_key FROM registry_accounts r JOIN accounts a ON lower(a.handle) = r.handle",
+            "SELECT a.id, r.body_key FROM registry_accounts r JOIN accounts a ON a.handle = r.handle COLLATE NOCASE",
         )
         .fetch_all(self.pool())
         .await?;

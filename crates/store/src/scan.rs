@@ -268,6 +268,8 @@ impl SqliteStore {
             let mut body = db.prepare("UPDATE posts SET body_key = ? WHERE id = ?")?;
             let mut mentioned =
                 db.prepare("UPDATE posts SET mentioned_government = ? WHERE id = ?")?;
+            let mut enqueue =
+                db.prepare("INSERT OR IGNORE INTO inbox_queue (post_id) VALUES (?)")?;
             for label in labels {
                 let post = Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX));
                 if label.task == MENTIONED_GOVERNMENT {
@@ -282,6 +284,9 @@ impl SqliteStore {
                     Value::Text(&label.source),
                     Value::Int(now_ms),
                 ])?;
+                if matches!(label.task, "intent" | "post_type") {
+                    enqueue.run(&[post])?;
+                }
                 let target = match label.task {
                     "post_type" => &mut post_type,
                     "intent" => &mut intent,

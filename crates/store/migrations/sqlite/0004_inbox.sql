@@ -38,6 +38,7 @@ CREATE INDEX tickets_queue ON tickets (body_key, status, last_message_at);
 CREATE INDEX tickets_recent ON tickets (last_message_at);
 CREATE INDEX tickets_deadline ON tickets (next_deadline_at) WHERE next_deadline_at IS NOT NULL;
 CREATE INDEX tickets_assignee ON tickets (assignee_id, status);
+CREATE INDEX tickets_citizen ON tickets (citizen_id) WHERE citizen_id != 0;
 
 -- Which citizen messages belong to which ticket (public posts or DMs), so a thread page reads
 -- its messages by key and the ingest path never counts a message twice.
