@@ -106,20 +106,7 @@ pub fn bench(agents: usize, seconds: u64, rate: u64, dir: Option<&Path>) -> Resu
     let corpus = dir.join("bench-serve-corpus.jsonl");
     let registry = tawasul_core::Registry::shipped();
     crate::demo_data::run(&registry, 1, 30, None, Some(&corpus))?;
-    let code = crate::import_cmd::import(crate::import_cmd::ImportArgs {
-        data_dir: dir.clone(),
-        registry: None,
-        files: vec![corpus],
-        format: tawasul_ingest::Format::Auto,
-        columns: String::new(),
-        strict: true,
-        keep_raw: true,
-        quiet: true,
-        classify: true,
-    })?;
-    if code != ExitCode::SUCCESS {
-        bail!("importing the bench corpus failed");
-    }
+    crate::import_cmd::import_strict_quiet(&dir, corpus).context("importing the bench corpus")?;
     let runtime = crate::serve_cmd::server_runtime()?;
     let store = crate::import_cmd::open_store(&runtime, &dir, None)?;
     let result = runtime.block_on(async {

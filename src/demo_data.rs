@@ -962,20 +962,7 @@ pub fn demo(dir: &Path, seed: u64, days: u32, end: Option<&str>) -> Result<std::
         "tawasul demo: generated {posts} demo posts over {days} days in {}",
         corpus.display()
     );
-    let code = crate::import_cmd::import(crate::import_cmd::ImportArgs {
-        data_dir: dir.to_path_buf(),
-        registry: None,
-        files: vec![corpus],
-        format: tawasul_ingest::Format::Auto,
-        columns: String::new(),
-        strict: true,
-        keep_raw: true,
-        quiet: true,
-        classify: true,
-    })?;
-    if code != std::process::ExitCode::SUCCESS {
-        anyhow::bail!("importing the demo corpus failed");
-    }
+    crate::import_cmd::import_strict_quiet(dir, corpus).context("importing the demo corpus")?;
     let runtime = crate::import_cmd::runtime()?;
     let store = crate::import_cmd::open_store(&runtime, dir, None)?;
     runtime.block_on(store.set_meta(crate::report_cmd::DEMO_MARKER, "1"))?;

@@ -181,6 +181,26 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// Imports one file strictly and quietly with labelling (demo and benchmark stores); fails if
+/// any line is bad.
+pub fn import_strict_quiet(data_dir: &Path, file: PathBuf) -> Result<()> {
+    let code = import(ImportArgs {
+        data_dir: data_dir.to_path_buf(),
+        registry: None,
+        files: vec![file],
+        format: tawasul_ingest::Format::Auto,
+        columns: String::new(),
+        strict: true,
+        keep_raw: true,
+        quiet: true,
+        classify: true,
+    })?;
+    if code != ExitCode::SUCCESS {
+        anyhow::bail!("importing failed");
+    }
+    Ok(())
+}
+
 /// Runs `tawasul import`.
 pub fn import(args: ImportArgs) -> Result<ExitCode> {
     let runtime = runtime()?;

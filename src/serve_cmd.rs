@@ -48,6 +48,31 @@ impl Sink for Collect {
     }
 }
 
+impl StorePipeline {
+    /// The report's defaults: the 30 days up to the latest post, as of now, Cairo hours.
+    async fn current_report(
+        &self,
+    ) -> Result<
+        (
+            tawasul_report::ReportMeta,
+            Vec<tawasul_core::scorecard::Scorecard>,
+        ),
+        String,
+    > {
+        crate::report_cmd::build(
+            &self.store,
+            None,
+            None,
+            &[],
+            None,
+            BusinessCalendar::default(),
+        )
+        .await
+        .map(|(meta, cards, _)| (meta, cards))
+        .map_err(|e| e.to_string())
+    }
+}
+
 impl Pipeline for StorePipeline {
     fn ingest(&self, bytes: Vec<u8>) -> BoxFuture<'_, Result<serde_json::Value, String>> {
         Box::pin(async move {
@@ -100,16 +125,7 @@ impl Pipeline for StorePipeline {
 
     fn scorecards(&self) -> BoxFuture<'_, Result<serde_json::Value, String>> {
         Box::pin(async move {
-            let (meta, cards, _) = crate::report_cmd::build(
-                &self.store,
-                None,
-                None,
-                &[],
-                None,
-                BusinessCalendar::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (meta, cards) = self.current_report().await?;
             Ok(tawasul_report::to_json(&meta, &cards))
         })
     }
@@ -117,16 +133,7 @@ impl Pipeline for StorePipeline {
     fn report_html(&self, lang: &str) -> BoxFuture<'_, Result<String, String>> {
         let lang = tawasul_report::Lang::parse(lang).unwrap_or(tawasul_report::Lang::Ar);
         Box::pin(async move {
-            let (meta, cards, _) = crate::report_cmd::build(
-                &self.store,
-                None,
-                None,
-                &[],
-                None,
-                BusinessCalendar::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let (meta, cards) = self.current_report().await?;
             Ok(tawasul_report::to_html(&meta, &cards, lang))
         })
     }

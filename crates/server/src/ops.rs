@@ -166,13 +166,7 @@ async fn absorb_one(
         updated_at: now,
     });
     let body = ticket.body_key.clone().unwrap_or_default();
-    if !rules.contains_key(&body) {
-        let loaded = body_rules(state, Some(&body)).await?;
-        rules.insert(body.clone(), loaded);
-    }
-    let Some(rule) = rules.get(&body) else {
-        return Ok(());
-    };
+    let rule = cached_rules(state, rules, &body).await?;
     let mut clock = clock_of(&ticket);
     let reopened = clock.citizen_message(message.created_at, &rule.calendar);
     if reopened {
@@ -266,13 +260,7 @@ async fn absorb_official_reply(
         return Ok(());
     };
     let body = ticket.body_key.clone().unwrap_or_default();
-    if !rules.contains_key(&body) {
-        let loaded = body_rules(state, Some(&body)).await?;
-        rules.insert(body.clone(), loaded);
-    }
-    let Some(rule) = rules.get(&body) else {
-        return Ok(());
-    };
+    let rule = cached_rules(state, rules, &body).await?;
     let mut clock = clock_of(&ticket);
     let measured = clock.agent_reply(message.created_at, &rule.calendar);
     ticket.last_agent_at = Some(ticket.last_agent_at.unwrap_or(0).max(message.created_at));
@@ -283,27 +271,48 @@ async fn absorb_official_reply(
         .save_ticket_with_message(&ticket, message, Some(("answered_outside", "")))
         .await?;
     if let Some(m) = measured {
-        let target = match m.kind {
-            tawasul_core::sla::ClockKind::FirstResponse => rule.policy.first_response_ms,
-            _ => rule.policy.next_response_ms,
-        };
         state
             .store
-            .record_measurement(
-                &ticket,
-                &MeasurementWrite {
-                    kind: m.kind.as_str(),
-                    user_id: None,
-                    started_at: m.started_at,
-                    stopped_at: m.stopped_at,
-                    wall_ms: m.wall_ms,
-                    business_ms: m.business_ms,
-                    target_ms: target,
-                },
-            )
+            .record_measurement(&ticket, &measurement_write(m, None, &rule.policy))
             .await?;
     }
     Ok(())
+}
+
+/// A body's rules, loaded once per absorb pass.
+async fn cached_rules<'a>(
+    state: &AppState,
+    rules: &'a mut HashMap<String, BodyRules>,
+    body: &str,
+) -> Result<&'a BodyRules, Failure> {
+    if !rules.contains_key(body) {
+        let loaded = body_rules(state, Some(body)).await?;
+        rules.insert(body.to_string(), loaded);
+    }
+    rules
+        .get(body)
+        .ok_or_else(|| Failure::Internal(format!("rules of {body}")))
+}
+
+/// A measurement as stored, credited to `user_id` (None: sent outside tawasul).
+fn measurement_write(
+    m: tawasul_core::sla::Measurement,
+    user_id: Option<i64>,
+    policy: &SlaPolicy,
+) -> MeasurementWrite {
+    MeasurementWrite {
+        kind: m.kind.as_str(),
+        user_id,
+        started_at: m.started_at,
+        stopped_at: m.stopped_at,
+        wall_ms: m.wall_ms,
+        business_ms: m.business_ms,
+        target_ms: match m.kind {
+            tawasul_core::sla::ClockKind::FirstResponse => policy.first_response_ms,
+            tawasul_core::sla::ClockKind::NextResponse => policy.next_response_ms,
+            tawasul_core::sla::ClockKind::Resolution => policy.resolution_ms,
+        },
+    }
 }
 
 /// Sends an event to live pages and webhooks.
@@ -408,18 +417,7 @@ fn stop_response_clock(
     let measured = clock.agent_reply(now, &rules.calendar);
     ticket.last_agent_at = Some(now);
     set_clock(ticket, &clock, rules);
-    measured.map(|m| MeasurementWrite {
-        kind: m.kind.as_str(),
-        user_id: Some(user_id),
-        started_at: m.started_at,
-        stopped_at: m.stopped_at,
-        wall_ms: m.wall_ms,
-        business_ms: m.business_ms,
-        target_ms: match m.kind {
-            tawasul_core::sla::ClockKind::FirstResponse => rules.policy.first_response_ms,
-            _ => rules.policy.next_response_ms,
-        },
-    })
+    measured.map(|m| measurement_write(m, Some(user_id), &rules.policy))
 }
 
 fn updated(ticket: &TicketRecord, now: i64) -> ServerEvent {
@@ -491,15 +489,7 @@ pub async fn set_status(
             .store
             .record_measurement(
                 &ticket,
-                &MeasurementWrite {
-                    kind: m.kind.as_str(),
-                    user_id: Some(caller.user.id),
-                    started_at: m.started_at,
-                    stopped_at: m.stopped_at,
-                    wall_ms: m.wall_ms,
-                    business_ms: m.business_ms,
-                    target_ms: rules.policy.resolution_ms,
-                },
+                &measurement_write(m, Some(caller.user.id), &rules.policy),
             )
             .await?;
     }
