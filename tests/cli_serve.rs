@@ -620,6 +620,65 @@ fn pages_need_a_session_check_csrf_rate_limit_logins_and_escape_citizen_text() {
     )
     .json();
     assert_eq!(resolved["conversation"]["status"], "resolved");
+    // The language switch goes back only to a page of this host (regression: a crafted
+    // Referer made it an open redirect).
+    for referer in [
+        "https://evil.example/\\evil.example/x",
+        "http://evil.example/inbox",
+        "http://127.0.0.1//evil.example",
+    ] {
+        let switched = http(server.port, "GET", "/lang/en", &[("Referer", referer)], "");
+        assert_eq!(switched.header("location"), Some("/inbox"), "{referer}");
+    }
+    let own = http(
+        server.port,
+        "GET",
+        "/lang/en",
+        &[("Referer", "http://127.0.0.1/search?q=x")],
+        "",
+    );
+    assert_eq!(own.header("location"), Some("/search?q=x"));
+    // Analysts never see the outbox (it holds answers to DMs).
+    let body = format!(
+        "name=analyst.health&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let analyst = http(
+        server.port,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let analyst_session = analyst
+        .header("set-cookie")
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    assert_eq!(
+        http(
+            server.port,
+            "GET",
+            "/outbox",
+            &[("Cookie", &analyst_session)],
+            ""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        http(
+            server.port,
+            "GET",
+            "/outbox/export",
+            &[("Cookie", &analyst_session)],
+            ""
+        )
+        .status,
+        403
+    );
     // Five wrong passwords lock the name, even against the right one.
     for _ in 0..5 {
         let wrong = http(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -49,7 +49,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/webhooks", get(webhooks).post(webhooks_add))
         .route("/api/v1/audit", get(audit))
         .fallback(|| async { Failure::NotFound })
-        .route("/api/v1/{*rest}", put(|| async { Failure::NotFound }))
 }
 
 async fn me(ApiCaller(caller): ApiCaller) -> Json<Value> {

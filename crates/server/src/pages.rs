@@ -176,16 +176,7 @@ async fn logout(
 
 async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
     let value = if code == "en" { "en" } else { "ar" };
-    // Back to the page the switch was clicked on, when it is one of ours.
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|path| {
-            path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/")
-        })
-        .unwrap_or_else(|| "/inbox".to_string());
+    let back = back_path(&headers).unwrap_or_else(|| "/inbox".to_string());
     (
         [(
             header::SET_COOKIE,
@@ -194,6 +185,25 @@ async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
         Redirect::to(&back),
     )
         .into_response()
+}
+
+/// The page a language switch was clicked on: a path on this very host (the Referer's host
+/// must be the request's `Host`), never a way to send the browser elsewhere (`//host`, `/\host`).
+fn back_path(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let slash = rest.find('/')?;
+    if &rest[..slash] != host {
+        return None;
+    }
+    let path = &rest[slash..];
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+        && !path.starts_with("/lang/");
+    safe.then(|| path.to_string())
 }
 
 fn sla_of(ticket: &TicketRecord, now: i64, warn: i64) -> SlaState {
@@ -862,6 +872,10 @@ async fn outbox(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
+    // Replies include answers to DMs, which analysts never see.
+    if caller.access.role == Role::Analyst {
+        return failure_page(lang, Some(&caller), Failure::Forbidden);
+    }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let mut main = format!(
         "<h1>{}</h1><p><a href=\"/outbox/export\">{} (JSON lines)</a></p>",
@@ -913,6 +927,9 @@ async fn outbox_export(
     State(state): State<Arc<AppState>>,
     PageCaller(caller): PageCaller,
 ) -> Response {
+    if caller.access.role == Role::Analyst {
+        return Failure::Forbidden.into_response();
+    }
     match state
         .reader
         .outbox_by_status("queued", caller.scope(), 100_000)
