@@ -258,7 +258,7 @@ pub async fn create_demo_users(state: &AppState) -> Result<Vec<(String, String, 
         ("admin", "administrator", ""),
         ("supervisor.health", "supervisor", "health"),
         ("agent.health", "agent", "health"),
-        ("agent.education", "agent", "education"),
+        ("agent.interior", "agent", "interior"),
         ("analyst", "analyst", "health"),
     ] {
         let password = tawasul_server::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?
