@@ -392,6 +392,29 @@ fn replies_stop_sla_clocks_and_four_eyes_waits_for_a_supervisor() {
     );
     assert_eq!(snooze.status, 400);
 
+    // Regression: resolved → pending → open left an open conversation with no running clock.
+    for status in ["resolved", "pending", "open"] {
+        api(
+            &server,
+            "agent.health",
+            "POST",
+            &format!("/api/v1/conversations/{health_public}/status"),
+            Some(json!({"status": status})),
+        );
+    }
+    let reopened = api(
+        &server,
+        "agent.health",
+        "GET",
+        &format!("/api/v1/conversations/{health_public}"),
+        None,
+    )
+    .json();
+    assert_eq!(reopened["conversation"]["status"], "open");
+    assert!(
+        reopened["conversation"]["first_response_due"].is_i64(),
+        "{reopened}"
+    );
     // The audit log saw every action, for the supervisor.
     let audit = api(
         &server,

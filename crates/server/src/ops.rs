@@ -457,18 +457,21 @@ pub async fn set_status(
     let rules = body_rules(state, ticket.body_key.as_deref()).await?;
     let mut clock = clock_of(&ticket);
     let mut measurement = None;
-    match status {
-        "pending" => clock.pause(now),
-        "resolved" => measurement = clock.resolve(now, &rules.calendar),
-        _ => {
-            if ticket.status == "resolved" {
-                // Reopened by hand: a new cycle starts now.
-                clock = SlaClock::default();
-                clock.citizen_message(now, &rules.calendar);
-                ticket.reopened += 1;
-            } else {
-                clock.resume(now, &rules.calendar);
-            }
+    if status == "resolved" {
+        measurement = clock.resolve(now, &rules.calendar);
+    } else {
+        // Any way out of resolved (to open, pending or snoozed) reopens by hand: a new cycle
+        // starts now. Judged on the clock, not the previous status, so resolved → pending →
+        // open cannot leave an open conversation without a running clock.
+        if clock.resolved_at.is_some() {
+            clock = SlaClock::default();
+            clock.citizen_message(now, &rules.calendar);
+            ticket.reopened += 1;
+        }
+        if status == "pending" {
+            clock.pause(now);
+        } else {
+            clock.resume(now, &rules.calendar);
         }
     }
     let from = std::mem::replace(&mut ticket.status, status.to_string());
