@@ -100,16 +100,7 @@ pub fn start_with(prepare: impl FnOnce(&Path)) -> Server {
         let token = tawasul(&data, &["token", "create", name], "");
         tokens.insert(name, token.trim().to_string());
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tawasul"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
+    let (child, mut lines) = spawn_serve(&data);
     let port = loop {
         let line = lines
             .next()
@@ -133,9 +124,8 @@ pub fn start_with(prepare: impl FnOnce(&Path)) -> Server {
     }
 }
 
-/// Starts `tawasul serve` on a data directory and stops it once it listens (the inbox has
-/// taken in what was imported by then).
-pub fn serve_once(data: &Path) {
+/// `tawasul serve` on a free port, with its stderr lines (where it prints its address).
+fn spawn_serve(data: &Path) -> (Child, std::io::Lines<BufReader<std::process::ChildStderr>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tawasul"))
         .arg("--data-dir")
         .arg(data)
@@ -145,7 +135,14 @@ pub fn serve_once(data: &Path) {
         .spawn()
         .expect("serve starts");
     let stderr = child.stderr.take().expect("stderr");
-    for line in BufReader::new(stderr).lines() {
+    (child, BufReader::new(stderr).lines())
+}
+
+/// Starts `tawasul serve` on a data directory and stops it once it listens (the inbox has
+/// taken in what was imported by then).
+pub fn serve_once(data: &Path) {
+    let (mut child, lines) = spawn_serve(data);
+    for line in lines {
         if line.expect("stderr line").contains("serving http://") {
             break;
         }

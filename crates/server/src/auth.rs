@@ -208,7 +208,7 @@ impl FromRequestParts<Arc<AppState>> for PageCaller {
     }
 }
 
-/// Records a failed login and says whether the key is now over its limit.
+/// Records a failed login against each key (user name, client address).
 pub fn note_failure(state: &AppState, keys: &[(String, usize)], now: i64) {
     if let Ok(mut failures) = state.login_failures.lock() {
         for (key, _) in keys {

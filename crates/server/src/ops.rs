@@ -337,6 +337,19 @@ pub async fn visible_ticket(
     Ok(ticket)
 }
 
+/// A ticket the caller may work on (reply, note, label, status, route); 404 / 403 otherwise.
+async fn workable_ticket(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<TicketRecord, Failure> {
+    let ticket = visible_ticket(state, caller, id).await?;
+    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
+        return Err(Failure::Forbidden);
+    }
+    Ok(ticket)
+}
+
 /// Checks a text from a form or request: not empty, bounded.
 pub fn checked_text<'a>(text: &'a str, field: &str) -> Result<&'a str, Failure> {
     let text = text.trim();
@@ -360,10 +373,7 @@ pub async fn reply(
     id: i64,
     text: &str,
 ) -> Result<OutboxEntry, Failure> {
-    let mut ticket = visible_ticket(state, caller, id).await?;
-    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
-        return Err(Failure::Forbidden);
-    }
+    let mut ticket = workable_ticket(state, caller, id).await?;
     let text = checked_text(text, "text")?;
     if ticket.channel == "public" && !tawasul_text::fits_one_post(text) {
         return Err(Failure::BadRequest(format!(
@@ -439,10 +449,7 @@ pub async fn set_status(
     status: &str,
     snooze_until: Option<i64>,
 ) -> Result<TicketRecord, Failure> {
-    let mut ticket = visible_ticket(state, caller, id).await?;
-    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
-        return Err(Failure::Forbidden);
-    }
+    let mut ticket = workable_ticket(state, caller, id).await?;
     if !STATUSES.contains(&status) {
         return Err(Failure::BadRequest(format!(
             "status: `{status}` is not one of open, pending, snoozed, resolved"
@@ -553,10 +560,7 @@ pub async fn route(
     id: i64,
     body: &str,
 ) -> Result<TicketRecord, Failure> {
-    let mut ticket = visible_ticket(state, caller, id).await?;
-    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
-        return Err(Failure::Forbidden);
-    }
+    let mut ticket = workable_ticket(state, caller, id).await?;
     if !state.bodies.iter().any(|b| b.key == body) {
         return Err(Failure::BadRequest(format!(
             "body: no body `{body}` in the registry"
@@ -584,10 +588,7 @@ pub async fn route(
 
 /// Adds an internal note (never sent to the citizen, never stops a clock).
 pub async fn note(state: &AppState, caller: &Caller, id: i64, text: &str) -> Result<i64, Failure> {
-    let ticket = visible_ticket(state, caller, id).await?;
-    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
-        return Err(Failure::Forbidden);
-    }
+    let ticket = workable_ticket(state, caller, id).await?;
     let text = checked_text(text, "text")?;
     Ok(state
         .store
@@ -603,10 +604,7 @@ pub async fn label(
     label: &str,
     on: bool,
 ) -> Result<(), Failure> {
-    let ticket = visible_ticket(state, caller, id).await?;
-    if !caller.access.may(Action::Work, ticket.body_key.as_deref()) {
-        return Err(Failure::Forbidden);
-    }
+    let ticket = workable_ticket(state, caller, id).await?;
     let label = label.trim();
     if label.is_empty() || label.chars().count() > 64 {
         return Err(Failure::BadRequest("label: 1 to 64 characters".into()));
