@@ -1,15 +1,17 @@
 """Side-by-side classifier anchors on exactly tawasul's cross-validation folds.
 
-For each recipe: `tawasul eval --write-folds` gives tawasul's macro-F1 and each item's fold;
+For each recipe: `tawasul eval --write-folds` gives tawasul's macro-F1 and the items it selected
+from the recipe's data, each with its fold (so the anchors see exactly the same items);
 scikit-learn (TF-IDF character n-grams + logistic regression, balanced) and fastText
 supervised (word + char n-grams via subwords) are trained and scored on the same folds.
 Prediction throughput (texts/s) of each is measured on the same texts, tawasul through
 `tawasul classify` as a user runs it.
 
-usage: classify_anchors.py TAWASUL_BINARY SHARED_DATA_DIR RECIPE...
-prints one JSON object per recipe.
+usage: classify_anchors.py TAWASUL_BINARY SHARED_DATA_DIR [--trained DIR] RECIPE...
+prints one JSON object per recipe. With --trained, DIR holds what `tawasul train --write-folds
+DIR/<task>.folds.jsonl > DIR/<task>.train.json` wrote for each recipe, and the
+cross-validation is not run a second time.
 """
-import csv
 import json
 import os
 import subprocess
@@ -19,32 +21,28 @@ import time
 import tomllib
 
 import fasttext
+from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
 
-def load(recipe, shared):
-    texts, labels = [], []
-    for source in recipe["data"]:
-        with open(os.path.join(shared, source["path"]), encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-        header = rows[0]
-        t, l = header.index(source["text"]), header.index(source["label"])
-        for row in rows[1:]:
-            texts.append(row[t])
-            labels.append(row[l].strip())
-    return texts, labels
+def fold_predictions(make, texts, labels, folds, k):
+    train = [i for i, f in enumerate(folds) if f != k]
+    test = [i for i, f in enumerate(folds) if f == k]
+    model = make([texts[i] for i in train], [labels[i] for i in train])
+    return test, model([texts[i] for i in test])
 
 
 def cross_validate(make, texts, labels, folds):
+    """Macro-F1 over the folds; the folds are fitted two at a time (one per core): only the
+    score is wanted here, throughput is measured on its own."""
     predicted = [None] * len(texts)
-    for k in sorted(set(folds)):
-        train = [i for i, f in enumerate(folds) if f != k]
-        test = [i for i, f in enumerate(folds) if f == k]
-        model = make([texts[i] for i in train], [labels[i] for i in train])
-        for i, p in zip(test, model([texts[i] for i in test])):
+    runs = Parallel(n_jobs=2)(delayed(fold_predictions)(make, texts, labels, folds, k)
+                              for k in sorted(set(folds)))
+    for test, predictions in runs:
+        for i, p in zip(test, predictions):
             predicted[i] = p
     return f1_score(labels, predicted, average="macro")
 
@@ -78,18 +76,28 @@ def throughput(predict, texts, repeat=20):
 
 def main():
     tawasul, shared, recipes = sys.argv[1], sys.argv[2], sys.argv[3:]
+    trained = None
+    if recipes[:1] == ["--trained"]:
+        trained, recipes = recipes[1], recipes[2:]
     for recipe_path in recipes:
         with open(recipe_path, "rb") as f:
             recipe = tomllib.load(f)
-        texts, labels = load(recipe, shared)
         with tempfile.TemporaryDirectory() as scratch:
-            folds_path = os.path.join(scratch, "folds.json")
-            out = subprocess.run([tawasul, "eval", "--recipe", recipe_path, "--write-folds", folds_path],
-                                 check=True, capture_output=True, text=True).stdout
-            ours = json.loads(out)
-            with open(folds_path) as f:
-                folds = json.load(f)
-            assert len(folds) == len(texts), "tawasul and this script read different items"
+            if trained:
+                folds_path = os.path.join(trained, recipe["task"] + ".folds.jsonl")
+                with open(os.path.join(trained, recipe["task"] + ".train.json")) as f:
+                    ours_f1 = json.load(f)["cross_validation_macro_f1"]
+            else:
+                folds_path = os.path.join(scratch, "folds.jsonl")
+                out = subprocess.run([tawasul, "eval", "--recipe", recipe_path, "--write-folds", folds_path],
+                                     check=True, capture_output=True, text=True,
+                                     env={**os.environ, "TAWASUL_SHARED_DATA": shared}).stdout
+                ours_f1 = json.loads(out)["cross_validation"]["macro_f1"]
+            with open(folds_path, encoding="utf-8") as f:
+                items = [json.loads(line) for line in f]
+            texts = [i["text"] for i in items]
+            labels = [i["label"] for i in items]
+            folds = [i["fold"] for i in items]
             lines = os.path.join(scratch, "lines.jsonl")
             with open(lines, "w", encoding="utf-8") as f:
                 for i, t in enumerate(texts * 20):
@@ -103,7 +111,7 @@ def main():
             "task": recipe["task"],
             "items": len(texts),
             "macro_f1": {
-                "tawasul": ours["cross_validation"]["macro_f1"],
+                "tawasul": ours_f1,
                 "sklearn_char_lr": cross_validate(sklearn_model, texts, labels, folds),
                 "fasttext": cross_validate(fasttext_model, texts, labels, folds),
             },

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use tawasul_classify::{
-    fit_temperature, stratified_folds, Evaluation, FeatureConfig, Featurizer, LinearModel,
-    SparseVector, TrainOptions,
+    fit_temperature, route, stratified_folds, Evaluation, FeatureConfig, Featurizer, LinearModel,
+    Route, SparseVector, TrainOptions,
 };
 
 /// A training recipe.
@@ -33,7 +33,8 @@ fn default_folds() -> usize {
     5
 }
 
-/// A labelled file: a TSV with a header, read from the shared data directory.
+/// A labelled file read from the shared data directory: a TSV (no quoting) or, with
+/// `delimiter = ","`, a CSV with quoted fields, both with a header row.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DataSource {
@@ -43,6 +44,40 @@ struct DataSource {
     /// Evaluated on its own after training on the other sources (a held-out split).
     #[serde(default)]
     heldout: bool,
+    /// Field separator, one character: a tab unless the file is a CSV.
+    #[serde(default)]
+    delimiter: Option<char>,
+    /// `json`: the file is a JSON list of objects (a knowledge base), not a delimited table.
+    #[serde(default)]
+    format: Option<String>,
+    /// More fields appended to `text` (a string, or a list of strings joined), for records
+    /// whose text is spread over fields (a service's name, description and documents).
+    #[serde(default)]
+    text_also: Vec<String>,
+    /// The source's own labels → the recipe's labels, for data labelled by another scheme
+    /// (a topic, an account, a reviewed place); rows whose label is not a key are left out.
+    #[serde(default)]
+    map: Option<std::collections::BTreeMap<String, String>>,
+    /// More of `map`, read from two columns of another file (each reviewed place → the body
+    /// responsible for it, as that file says).
+    #[serde(default)]
+    map_from: Option<MapFrom>,
+    /// At most this many rows per recipe label from this source, chosen by the recipe's seed,
+    /// so one abundant source does not drown the others.
+    #[serde(default)]
+    max_per_label: Option<usize>,
+    /// Rows with fewer words are left out: "ممتاز" says nothing about what it praises.
+    #[serde(default)]
+    min_words: usize,
+}
+
+/// A label mapping kept in another data file: `key` column → `value` column.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFrom {
+    path: String,
+    key: String,
+    value: String,
 }
 
 struct Labelled {
@@ -59,46 +94,212 @@ fn load_recipe(path: &Path) -> Result<Recipe> {
     if recipe.labels.len() < 2 {
         bail!("recipe {}: at least two labels", path.display());
     }
+    for source in &recipe.data {
+        for to in source.map.iter().flat_map(|m| m.values()) {
+            if !recipe.labels.contains(to) {
+                bail!(
+                    "recipe {}: {} maps to {to:?}, which is not one of its labels",
+                    path.display(),
+                    source.path
+                );
+            }
+        }
+    }
     Ok(recipe)
 }
 
-fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
-    let mut out = Vec::new();
-    for source in &recipe.data {
-        let path = shared.join(&source.path);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let column = |name: &str| {
-            header
-                .iter()
-                .position(|h| *h == name)
-                .with_context(|| format!("{}: no column {name:?}", path.display()))
-        };
-        let (text_at, label_at) = (column(&source.text)?, column(&source.label)?);
-        for (i, line) in lines.enumerate() {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let (Some(t), Some(l)) = (fields.get(text_at), fields.get(label_at)) else {
-                bail!("{}:{}: fewer fields than the header", path.display(), i + 2);
-            };
-            let label = recipe
-                .labels
-                .iter()
-                .position(|x| x == l.trim())
-                .with_context(|| {
-                    format!(
-                        "{}:{}: label {l:?} is not in the recipe",
-                        path.display(),
-                        i + 2
-                    )
-                })?;
-            out.push(Labelled {
-                text: t.to_string(),
-                label,
-                heldout: source.heldout,
-            });
+/// SplitMix64: a seeded, platform-independent order for choosing rows.
+fn mix(seed: u64, i: u64) -> u64 {
+    let mut z = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A data file's rows and the positions of the two named columns.
+type Table = (csv::Reader<std::io::BufReader<std::fs::File>>, usize, usize);
+
+/// Opens a TSV (tab, no quoting) or another delimited file with quotes, and finds two columns.
+fn open_table(path: &Path, delimiter: Option<char>, first: &str, second: &str) -> Result<Table> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let delimiter = u8::try_from(delimiter.unwrap_or('\t'))
+        .with_context(|| format!("{}: the delimiter must be ASCII", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(delimiter != b'\t')
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let header = reader
+        .headers()
+        .with_context(|| format!("{}: header", path.display()))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: no column {name:?}", path.display()))
+    };
+    let (a, b) = (column(first)?, column(second)?);
+    Ok((reader, a, b))
+}
+
+/// A source's label mapping: `map`, then the pairs of `map_from` it does not already name.
+fn source_map(
+    source: &DataSource,
+    shared: &Path,
+) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+    let mut map = source.map.clone();
+    if let Some(from) = &source.map_from {
+        let path = shared.join(&from.path);
+        let (mut reader, key_at, value_at) = open_table(&path, None, &from.key, &from.value)?;
+        let map = map.get_or_insert_with(Default::default);
+        for record in reader.records() {
+            let record = record.with_context(|| format!("{}", path.display()))?;
+            if let (Some(k), Some(v)) = (record.get(key_at), record.get(value_at)) {
+                map.entry(k.trim().to_string())
+                    .or_insert_with(|| v.trim().to_string());
+            }
         }
+    }
+    Ok(map)
+}
+
+/// A JSON list of objects as (where, text, label) records: `text` and `text_also` fields
+/// joined by newlines (list fields joined by "، ").
+fn json_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String, String)>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a JSON list of objects", path.display()))?;
+    let field = |item: &serde_json::Map<String, serde_json::Value>, name: &str| match item.get(name)
+    {
+        Some(serde_json::Value::String(s)) => s.trim().to_string(),
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join("، "),
+        _ => String::new(),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{}: item {}", path.display(), i + 1);
+        if !item.contains_key(&source.text) || !item.contains_key(&source.label) {
+            bail!("{at}: no {:?} or {:?} field", source.text, source.label);
+        }
+        let mut text = field(item, &source.text);
+        for more in &source.text_also {
+            let value = field(item, more);
+            if !value.is_empty() {
+                text.push('\n');
+                text.push_str(&value);
+            }
+        }
+        out.push((at, text, field(item, &source.label)));
+    }
+    Ok(out)
+}
+
+/// A delimited file as (where, text, label) records.
+fn table_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String, String)>> {
+    if let Some(more) = source.text_also.first() {
+        bail!(
+            "{}: text_also ({more:?}) is for JSON sources",
+            path.display()
+        );
+    }
+    let (mut reader, text_at, label_at) =
+        open_table(path, source.delimiter, &source.text, &source.label)?;
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("{}", path.display()))?;
+        let at = format!(
+            "{}:{}",
+            path.display(),
+            record.position().map_or(0, |p| p.line())
+        );
+        let (Some(text), Some(label)) = (record.get(text_at), record.get(label_at)) else {
+            bail!("{at}: fewer fields than the header");
+        };
+        out.push((at, text.to_string(), label.to_string()));
+    }
+    Ok(out)
+}
+
+/// Reads one source's rows (text, recipe label index) in file order.
+fn read_source(recipe: &Recipe, source: &DataSource, shared: &Path) -> Result<Vec<Labelled>> {
+    let path = shared.join(&source.path);
+    let records = match source.format.as_deref() {
+        None | Some("table") => table_records(source, &path)?,
+        Some("json") => json_records(source, &path)?,
+        Some(other) => bail!("{}: unknown format {other:?} (table or json)", source.path),
+    };
+    let map = source_map(source, shared)?;
+    let mut rows = Vec::new();
+    for (line, text, raw) in records {
+        let raw = raw.trim();
+        let name = match &map {
+            Some(map) => match map.get(raw) {
+                Some(to) => to.as_str(),
+                None => continue,
+            },
+            None => raw,
+        };
+        if text.split_whitespace().count() < source.min_words {
+            continue;
+        }
+        let label = recipe
+            .labels
+            .iter()
+            .position(|x| x == name)
+            .with_context(|| format!("{line}: label {name:?} is not in the recipe"))?;
+        rows.push(Labelled {
+            text,
+            label,
+            heldout: source.heldout,
+        });
+    }
+    Ok(rows)
+}
+
+/// Keeps at most `cap` rows per label, chosen by the seed, in file order.
+fn cap_per_label(rows: &mut Vec<Labelled>, cap: usize, labels: usize, seed: u64) {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| mix(seed, i as u64));
+    let mut taken = vec![0usize; labels];
+    let mut keep = vec![false; rows.len()];
+    for i in order {
+        let n = &mut taken[rows[i].label];
+        if *n < cap {
+            *n += 1;
+            keep[i] = true;
+        }
+    }
+    let mut keep = keep.into_iter();
+    rows.retain(|_| keep.next().unwrap_or(false));
+}
+
+/// Every source's rows. A training row whose text is also in a held-out source is left out
+/// (before any cap), so the held-out score never rewards memory.
+fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
+    let mut sources = Vec::with_capacity(recipe.data.len());
+    for source in &recipe.data {
+        sources.push(read_source(recipe, source, shared)?);
+    }
+    let heldout: std::collections::HashSet<String> = sources
+        .iter()
+        .flatten()
+        .filter(|i| i.heldout)
+        .map(|i| i.text.trim().to_string())
+        .collect();
+    let mut out = Vec::new();
+    for (source, mut rows) in recipe.data.iter().zip(sources) {
+        if !heldout.is_empty() {
+            rows.retain(|i| i.heldout || !heldout.contains(i.text.trim()));
+        }
+        if let Some(cap) = source.max_per_label {
+            cap_per_label(&mut rows, cap, recipe.labels.len(), recipe.training.seed);
+        }
+        out.extend(rows);
     }
     Ok(out)
 }
@@ -242,25 +443,45 @@ fn evaluations(
     Ok(report)
 }
 
-/// `tawasul eval --recipe R`: prints the metrics JSON. `write_folds` receives each item's
-/// fold (in recipe order), so anchors can be scored on exactly the same splits.
+/// Writes each item the recipe selected as a JSON line `{"fold","label","text"}`.
+fn write_items_with_folds(
+    recipe: &Recipe,
+    items: &[Labelled],
+    examples: &[(SparseVector, usize)],
+    path: &Path,
+) -> Result<()> {
+    let labels: Vec<usize> = examples.iter().map(|(_, y)| *y).collect();
+    let mut fold_of = vec![0usize; labels.len()];
+    for (k, fold) in stratified_folds(&labels, recipe.folds, recipe.training.seed)
+        .iter()
+        .enumerate()
+    {
+        for &i in fold {
+            fold_of[i] = k;
+        }
+    }
+    let mut out = String::new();
+    for (item, fold) in items.iter().zip(fold_of) {
+        let line = serde_json::json!({
+            "fold": fold,
+            "label": recipe.labels[item.label],
+            "text": item.text,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `tawasul eval --recipe R`: prints the metrics JSON. `write_folds` receives each item the
+/// recipe selected as a JSON line `{"fold","label","text"}` (in recipe order), so anchors are
+/// scored on exactly the same items and splits.
 pub fn eval(recipe_path: &Path, shared: &Path, write_folds: Option<&Path>) -> Result<ExitCode> {
     let recipe = load_recipe(recipe_path)?;
     let items = load_data(&recipe, shared)?;
     let examples = featurize(&recipe.features, &items);
     if let Some(path) = write_folds {
-        let labels: Vec<usize> = examples.iter().map(|(_, y)| *y).collect();
-        let mut fold_of = vec![0usize; labels.len()];
-        for (k, fold) in stratified_folds(&labels, recipe.folds, recipe.training.seed)
-            .iter()
-            .enumerate()
-        {
-            for &i in fold {
-                fold_of[i] = k;
-            }
-        }
-        std::fs::write(path, serde_json::to_string(&fold_of)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_items_with_folds(&recipe, &items, &examples, path)?;
     }
     println!("{}", evaluations(&recipe, &examples, &items)?);
     Ok(ExitCode::SUCCESS)
@@ -268,11 +489,19 @@ pub fn eval(recipe_path: &Path, shared: &Path, write_folds: Option<&Path>) -> Re
 
 /// `tawasul train --recipe R --out M`: evaluates, then trains on all data and writes the model
 /// and a Markdown report beside it.
-pub fn train(recipe_path: &Path, out: &Path, shared: &Path) -> Result<ExitCode> {
+pub fn train(
+    recipe_path: &Path,
+    out: &Path,
+    shared: &Path,
+    write_folds: Option<&Path>,
+) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let recipe = load_recipe(recipe_path)?;
     let items = load_data(&recipe, shared)?;
     let examples = featurize(&recipe.features, &items);
+    if let Some(path) = write_folds {
+        write_items_with_folds(&recipe, &items, &examples, path)?;
+    }
     let report = evaluations(&recipe, &examples, &items)?;
     let sources: Vec<&str> = recipe.data.iter().map(|d| d.path.as_str()).collect();
     let provenance = format!(
@@ -404,7 +633,7 @@ pub(crate) fn model_path(task: &str, model: Option<PathBuf>) -> PathBuf {
 
 /// `tawasul classify --task T`: JSON lines `{"id","text"}` or plain lines in, one JSON line out
 /// per input line, in order.
-pub fn classify(task: &str, model: Option<PathBuf>) -> Result<ExitCode> {
+pub fn classify(task: &str, model: Option<PathBuf>, prior: f32) -> Result<ExitCode> {
     let path = model_path(task, model);
     let bytes = std::fs::read(&path)
         .with_context(|| format!("reading the {task} model {}", path.display()))?;
@@ -423,6 +652,7 @@ pub fn classify(task: &str, model: Option<PathBuf>) -> Result<ExitCode> {
     let mut lineno = 0u64;
     crate::text_cmd::each_line(|line, out| {
         lineno += 1;
+        let mut addressed = None;
         let (id, text) = if line.trim_start().starts_with('{') {
             let v: serde_json::Value = serde_json::from_str(line)
                 .with_context(|| format!("stdin line {lineno}: invalid JSON"))?;
@@ -431,6 +661,10 @@ pub fn classify(task: &str, model: Option<PathBuf>) -> Result<ExitCode> {
                 .and_then(|t| t.as_str())
                 .with_context(|| format!("stdin line {lineno}: no \"text\" string"))?
                 .to_string();
+            addressed = v
+                .get("addressed")
+                .and_then(|a| a.as_str())
+                .map(String::from);
             (
                 v.get("id").cloned().unwrap_or(serde_json::Value::Null),
                 text,
@@ -439,14 +673,139 @@ pub fn classify(task: &str, model: Option<PathBuf>) -> Result<ExitCode> {
             (serde_json::Value::from(lineno), line.to_string())
         };
         featurizer.features_into(&text, &mut x);
-        let (label, confidence) = model.predict(&mut x, &mut probs);
-        let label = &model.header.labels[label];
+        let (mut label, mut confidence) = model.predict(&mut x, &mut probs);
+        let mut routed = None;
+        if let (Some(to), "body") = (addressed.as_deref(), task) {
+            match route(&probs, &model.header.labels, to, prior) {
+                Route::Model {
+                    label: l,
+                    confidence: c,
+                } => (label, confidence) = (l, c),
+                Route::Addressed { confidence: c } => (routed, confidence) = (Some(to), c),
+            }
+        }
+        let label: &str = routed.unwrap_or(&model.header.labels[label]);
         let mut result = serde_json::json!({"id": id, "label": label, "confidence": (f64::from(confidence) * 10_000.0).round() / 10_000.0});
         if task == "intent" {
-            result["needs_reply"] = needs_reply.contains(&label.as_str()).into();
+            result["needs_reply"] = needs_reply.contains(&label).into();
         }
         writeln!(out, "{result}")?;
         Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn recipe_sources_are_mapped_filtered_capped_and_kept_apart_from_the_held_out_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "places.tsv",
+            "entity\tministry\ttext\nمستشفى أ\thealth\tالمستشفى زحمة جدا والدكاترة مش موجودين\n\
+             مطار ب\tcivil_aviation\tممتاز\nمطار ب\tcivil_aviation\tالطيارة اتأخرت ساعتين في المطار\n\
+             مطار ب\tcivil_aviation\tالجوازات في المطار بطيئة جدا النهارده\n",
+        );
+        write(
+            dir.path(),
+            "topics.csv",
+            "Class,Content\nhealth,\"وزارة الصحة تعلن\nحملة تطعيم جديدة\"\npolitics,خبر سياسي طويل بما يكفي هنا\n",
+        );
+        write(
+            dir.path(),
+            "kb.json",
+            r#"[{"category": "مركباتى", "service_name": "تجديد رخصة مركبة", "Documents": ["الرخصة", "شهادة الفحص"]}]"#,
+        );
+        write(
+            dir.path(),
+            "gold.tsv",
+            "entity\ttext\nمطار ب\tالجوازات في المطار بطيئة جدا النهارده\n",
+        );
+        let recipe: Recipe = toml::from_str(
+            r#"
+            task = "body"
+            labels = ["health", "civil_aviation", "interior"]
+            [features]
+            bits = 10
+            char_min = 2
+            char_max = 3
+            word_bigrams = false
+            [training]
+            epochs = 1
+            learning_rate = 0.1
+            l2 = 0.0
+            balance = 0.0
+            seed = 7
+            [[data]]
+            path = "places.tsv"
+            text = "text"
+            label = "ministry"
+            min_words = 3
+            max_per_label = 1
+            [[data]]
+            path = "topics.csv"
+            delimiter = ","
+            text = "Content"
+            label = "Class"
+            map = { health = "health" }
+            [[data]]
+            path = "kb.json"
+            format = "json"
+            text = "service_name"
+            text_also = ["description", "Documents"]
+            label = "category"
+            map = { "مركباتى" = "interior" }
+            [[data]]
+            path = "gold.tsv"
+            text = "text"
+            label = "entity"
+            heldout = true
+            map_from = { path = "places.tsv", key = "entity", value = "ministry" }
+            "#,
+        )
+        .unwrap();
+        let items = load_data(&recipe, dir.path()).unwrap();
+        let seen: Vec<(&str, &str, bool)> = items
+            .iter()
+            .map(|i| (recipe.labels[i.label].as_str(), i.text.as_str(), i.heldout))
+            .collect();
+        // "ممتاز" is under min_words; one civil_aviation row survives the cap, and not the one
+        // the held-out file also has; the CSV's quoted newline is kept; politics is unmapped.
+        assert_eq!(
+            seen,
+            vec![
+                ("health", "المستشفى زحمة جدا والدكاترة مش موجودين", false),
+                ("civil_aviation", "الطيارة اتأخرت ساعتين في المطار", false),
+                ("health", "وزارة الصحة تعلن\nحملة تطعيم جديدة", false),
+                ("interior", "تجديد رخصة مركبة\nالرخصة، شهادة الفحص", false),
+                (
+                    "civil_aviation",
+                    "الجوازات في المطار بطيئة جدا النهارده",
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mapped_label_outside_the_recipe_is_an_error_naming_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.toml");
+        std::fs::write(
+            &path,
+            "task = \"body\"\nlabels = [\"health\", \"interior\"]\n[features]\nbits = 10\nchar_min = 2\nchar_max = 3\nword_bigrams = false\n\
+             [training]\nepochs = 1\nlearning_rate = 0.1\nl2 = 0.0\nbalance = 0.0\nseed = 7\n\
+             [[data]]\npath = \"x.tsv\"\ntext = \"t\"\nlabel = \"l\"\nmap = { a = \"finance\" }\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        assert!(err.contains("x.tsv") && err.contains("finance"), "{err}");
+    }
 }

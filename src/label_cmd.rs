@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use tawasul_classify::{Featurizer, LinearModel};
+use tawasul_classify::{route, Featurizer, LinearModel, Route, ADDRESSED_PRIOR};
 use tawasul_core::scorecard::mention_handles;
 use tawasul_core::scorecard::SERVING_POST_TYPES;
 use tawasul_core::PostKind;
@@ -55,19 +55,30 @@ enum Task {
     Intent(String),
 }
 
+/// One candidate's predictions: its label (post type or intent) and, for a citizen's message,
+/// where it is routed.
+#[derive(Clone, Copy, Default)]
+struct Prediction {
+    label: Option<(usize, f32)>,
+    route: Option<Route>,
+}
+
+/// The models of one labelling pass.
+#[derive(Clone, Copy)]
+struct Models<'a> {
+    post_type: Option<&'a Model>,
+    intent: Option<&'a Model>,
+    body: Option<&'a Model>,
+}
+
 /// Predicts every candidate's label on all cores: the models are shared read-only, each thread
 /// has its own featurizers and buffers (no allocation per prediction).
-fn predict_all(
-    candidates: &[LabelCandidate],
-    tasks: &[Task],
-    post_type: Option<&Model>,
-    intent: Option<&Model>,
-) -> Vec<Option<(usize, f32)>> {
+fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: Models) -> Vec<Prediction> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = candidates.len().div_ceil(threads).max(1);
-    let mut out: Vec<Option<(usize, f32)>> = vec![None; candidates.len()];
+    let mut out: Vec<Prediction> = vec![Prediction::default(); candidates.len()];
     std::thread::scope(|scope| {
         for ((posts, tasks), out) in candidates
             .chunks(chunk)
@@ -77,20 +88,34 @@ fn predict_all(
             scope.spawn(move || {
                 let featurizer =
                     |m: Option<&Model>| m.map(|m| Featurizer::new(m.model.header.features.clone()));
-                let mut post_type_features = featurizer(post_type);
-                let mut intent_features = featurizer(intent);
+                let mut post_type_features = featurizer(models.post_type);
+                let mut intent_features = featurizer(models.intent);
+                let mut body_features = featurizer(models.body);
                 let mut x = Vec::new();
                 let mut probs = Vec::new();
                 for ((post, task), slot) in posts.iter().zip(tasks).zip(out.iter_mut()) {
                     let (model, features) = match task {
                         Task::Skip => continue,
-                        Task::PostType => (post_type, post_type_features.as_mut()),
-                        Task::Intent(_) => (intent, intent_features.as_mut()),
+                        Task::PostType => (models.post_type, post_type_features.as_mut()),
+                        Task::Intent(_) => (models.intent, intent_features.as_mut()),
                     };
                     if let (Some(model), Some(features)) = (model, features) {
                         features.features_into(&post.text, &mut x);
                         probs.resize(model.model.classes(), 0.0);
-                        *slot = Some(model.model.predict(&mut x, &mut probs));
+                        slot.label = Some(model.model.predict(&mut x, &mut probs));
+                    }
+                    if let (Task::Intent(addressed), Some(model), Some(features)) =
+                        (task, models.body, body_features.as_mut())
+                    {
+                        features.features_into(&post.text, &mut x);
+                        probs.resize(model.model.classes(), 0.0);
+                        model.model.predict(&mut x, &mut probs);
+                        slot.route = Some(route(
+                            &probs,
+                            &model.model.header.labels,
+                            addressed,
+                            ADDRESSED_PRIOR,
+                        ));
                     }
                 }
             });
@@ -165,6 +190,8 @@ pub struct LabelSummary {
     pub post_types: u64,
     /// Citizen messages given an intent and a body.
     pub intents: u64,
+    /// Citizen messages the body model routed away from the body they were sent to.
+    pub rerouted: u64,
     /// Official posts added to the search index for suggested answers.
     pub indexed_passages: u64,
     /// Seconds.
@@ -185,20 +212,22 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
 pub struct Labeller {
     post_type: Option<Model>,
     intent: Option<Model>,
+    body: Option<Model>,
 }
 
 impl Labeller {
     /// Labels every post not looked at yet; see [`label_new_posts`].
     pub async fn label_new_posts(&mut self, store: &SqliteStore) -> Result<LabelSummary> {
-        label_with(store, &mut self.post_type, &mut self.intent).await
+        label_with(store, self).await
     }
 }
 
-async fn label_with(
-    store: &SqliteStore,
-    post_type: &mut Option<Model>,
-    intent: &mut Option<Model>,
-) -> Result<LabelSummary> {
+async fn label_with(store: &SqliteStore, loaded: &mut Labeller) -> Result<LabelSummary> {
+    let Labeller {
+        post_type,
+        intent,
+        body: body_model,
+    } = loaded;
     let started = std::time::Instant::now();
     let government = Government::load(store).await?;
     let mut summary = LabelSummary::default();
@@ -234,10 +263,16 @@ async fn label_with(
         }
         if intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_))) {
             *intent = Some(Model::load("intent")?);
+            *body_model = Some(Model::load("body")?);
         }
-        let predictions = predict_all(&candidates, &tasks, post_type.as_ref(), intent.as_ref());
+        let models = Models {
+            post_type: post_type.as_ref(),
+            intent: intent.as_ref(),
+            body: body_model.as_ref(),
+        };
+        let predictions = predict_all(&candidates, &tasks, models);
         for ((post, task), prediction) in candidates.iter().zip(&tasks).zip(predictions) {
-            let (model, (label, confidence)) = match (task, prediction) {
+            let (model, (label, confidence)) = match (task, prediction.label) {
                 (Task::PostType, Some(p)) => (post_type.as_ref(), p),
                 (Task::Intent(_), Some(p)) => (intent.as_ref(), p),
                 _ => continue,
@@ -290,13 +325,26 @@ async fn label_with(
                             source: "rule:entities".into(),
                         });
                     }
-                    // Until the body model exists, a message goes to the body it was sent to.
+                    // The body model weighed against the body the message was sent to.
+                    let (value, confidence, source) = match (prediction.route, body_model.as_ref())
+                    {
+                        (Some(Route::Model { label, confidence }), Some(m)) => (
+                            m.model.header.labels[label].clone(),
+                            confidence,
+                            m.source.clone(),
+                        ),
+                        (Some(Route::Addressed { confidence }), Some(m)) => {
+                            (body.clone(), confidence, m.source.clone())
+                        }
+                        _ => (body.clone(), 1.0, "rule:addressed".to_string()),
+                    };
+                    summary.rerouted += u64::from(value != *body);
                     writes.push(LabelWrite {
                         post_id: post.id,
                         task: "body",
-                        value: body.clone(),
-                        confidence: 1.0,
-                        source: "rule:addressed".into(),
+                        value,
+                        confidence,
+                        source,
                     });
                     summary.intents += 1;
                 }

@@ -75,25 +75,32 @@ enum Command {
         /// Where to write the model.
         #[arg(long)]
         out: PathBuf,
+        /// Also write each selected item with its cross-validation fold, as `eval` does.
+        #[arg(long)]
+        write_folds: Option<PathBuf>,
     },
     /// Evaluate a recipe (k-fold cross-validation and its held-out file); prints JSON metrics.
     Eval {
         /// The recipe.
         #[arg(long)]
         recipe: PathBuf,
-        /// Write each item's cross-validation fold (JSON list, recipe order) for the anchors.
+        /// Write each selected item as a JSON line {"fold","label","text"} for the anchors.
         #[arg(long)]
         write_folds: Option<PathBuf>,
     },
     /// Classify stdin: JSON lines {"id","text"} or plain lines; one JSON line out per line in:
-    /// {"id","label","confidence"[,"needs_reply"]}.
+    /// {"id","label","confidence"[,"needs_reply"]}. For `body`, an input's optional
+    /// "addressed" (the body it was sent to) is weighed in as the inbox does.
     Classify {
-        /// post_type or intent.
-        #[arg(long, value_parser = ["post_type", "intent"])]
+        /// post_type, intent or body.
+        #[arg(long, value_parser = ["post_type", "intent", "body"])]
         task: String,
         /// A model file (default: models/<task>.model).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// body: how many times likelier the "addressed" body is taken to be a priori.
+        #[arg(long, default_value_t = tawasul_classify::ADDRESSED_PRIOR)]
+        prior: f32,
     },
     /// Scorecards of the registry's accounts over a period (dates inclusive, Africa/Cairo).
     Report {
@@ -417,14 +424,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             kb_cmd::search(&cli.data_dir, &text, body.as_deref(), limit)
         }
         Command::Reclassify => label_cmd::reclassify(&cli.data_dir, cli.registry.as_deref()),
-        Command::Train { recipe, out } => {
-            classify_cmd::train(&recipe, &out, &corpus::shared_data_dir())
-        }
+        Command::Train {
+            recipe,
+            out,
+            write_folds,
+        } => classify_cmd::train(
+            &recipe,
+            &out,
+            &corpus::shared_data_dir(),
+            write_folds.as_deref(),
+        ),
         Command::Eval {
             recipe,
             write_folds,
         } => classify_cmd::eval(&recipe, &corpus::shared_data_dir(), write_folds.as_deref()),
-        Command::Classify { task, model } => classify_cmd::classify(&task, model),
+        Command::Classify { task, model, prior } => classify_cmd::classify(&task, model, prior),
         Command::Stats { json } => import_cmd::stats(&cli.data_dir, cli.registry.as_deref(), json),
         Command::Text { command } => text_cmd::run(command),
         Command::Bench { command } => match command {

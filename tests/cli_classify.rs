@@ -86,3 +86,33 @@ fn post_type_has_no_needs_reply_and_errors_name_the_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a tawasul model"));
 }
+
+#[test]
+fn body_routes_by_subject_weighed_against_the_addressed_body() {
+    let input = [
+        // A hospital complaint sent to the cabinet: the model is sure enough to move it.
+        r#"{"id": 1, "text": "المستشفى مفيهاش دكاترة بالليل والممرضين بيعاملوا المرضى وحش جدا والاستقبال زحمة", "addressed": "cabinet"}"#,
+        // A greeting to the interior ministry says nothing of its subject: it stays.
+        r#"{"id": 2, "text": "صباح الخير يا مصر", "addressed": "interior"}"#,
+        // Without an addressed body the model's own reading is the answer.
+        r#"{"id": 3, "text": "الطيارة اتأخرت خمس ساعات في مطار القاهرة ومحدش قالنا حاجة"}"#,
+    ]
+    .join("\n");
+    let out = classify(&["--task", "body"], &input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = lines(&out);
+    assert_eq!(got[0]["label"], "health", "{}", got[0]);
+    assert_eq!(got[1]["label"], "interior", "{}", got[1]);
+    assert_eq!(got[2]["label"], "civil_aviation", "{}", got[2]);
+    assert!(got.iter().all(|g| g.get("needs_reply").is_none()));
+    // With no prior at all the greeting goes wherever the model leans: the prior is what
+    // keeps it.
+    let out = classify(&["--task", "body", "--prior", "1"], &input);
+    let flat = lines(&out);
+    assert_eq!(flat[0]["label"], "health");
+    assert!(flat[1]["confidence"].as_f64() < got[1]["confidence"].as_f64());
+}

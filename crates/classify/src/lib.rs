@@ -8,7 +8,9 @@
 pub mod features;
 pub mod metrics;
 pub mod model;
+pub mod route;
 
 pub use features::{FeatureConfig, Featurizer, SparseVector};
 pub use metrics::{stratified_folds, Evaluation};
 pub use model::{fit_temperature, LinearModel, ModelError, TrainOptions};
+pub use route::{route, Route, ADDRESSED_PRIOR};
