@@ -761,3 +761,42 @@ fn imported_official_replies_answer_and_relabelling_counts_nothing_twice() {
         .expect("health public");
     assert!(health["first_response_due"].is_i64(), "{health}");
 }
+
+#[test]
+fn the_body_model_routes_a_hospital_complaint_under_the_cabinets_post_to_health() {
+    // Both citizens wrote to the cabinet; one complains about a hospital, the other asks the
+    // cabinet about its own plan. The first goes to health's inbox, the second stays.
+    let server = start_with(|data| {
+        let summary = tawasul(
+            data,
+            &["import", &fixture("routing.jsonl").display().to_string()],
+            "",
+        );
+        let summary: serde_json::Value = serde_json::from_str(&summary).expect("summary JSON");
+        assert_eq!(summary["labelling"]["rerouted"], 1, "{summary}");
+    });
+    let all = api(&server, "admin", "GET", "/api/v1/conversations", None).json();
+    let body_of = |citizen: &str| {
+        all["conversations"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|c| c["citizen_handle"] == citizen)
+            .map(|c| c["body_key"].clone())
+            .unwrap_or_else(|| panic!("no conversation of {citizen}: {all}"))
+    };
+    assert_eq!(body_of("hana_citizen"), "health");
+    assert_eq!(body_of("omar_citizen"), "cabinet");
+    // An agent of health sees the complaint; an agent of interior does not.
+    let seen = |user: &str| -> Vec<String> {
+        let list = api(&server, user, "GET", "/api/v1/conversations", None).json();
+        list["conversations"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c["citizen_handle"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(seen("agent.health").contains(&"hana_citizen".to_string()));
+    assert!(!seen("agent.interior").contains(&"hana_citizen".to_string()));
+}
