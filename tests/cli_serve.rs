@@ -15,6 +15,18 @@ fn conversation_of(server: &Server, body: &str, channel: &str) -> i64 {
         .unwrap_or_else(|| panic!("a {channel} conversation of {body}"))
 }
 
+/// Posts the login form as a browser does.
+fn post_login(port: u16, name: &str, password: &str) -> support::Reply {
+    let body = format!("name={name}&password={}", password.replace(' ', "+"));
+    http(
+        port,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    )
+}
+
 #[test]
 fn api_scopes_every_role_to_its_bodies() {
     let server = start();
@@ -540,14 +552,7 @@ fn pages_need_a_session_check_csrf_rate_limit_logins_and_escape_citizen_text() {
     assert_eq!(inbox.status, 303);
     assert_eq!(inbox.header("location"), Some("/login"));
     // Login: cookie flags.
-    let body = format!("name=agent.health&password={}", PASSWORD.replace(' ', "+"));
-    let login = http(
-        server.port,
-        "POST",
-        "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
+    let login = post_login(server.port, "agent.health", PASSWORD);
     assert_eq!(login.status, 303, "{}", login.body);
     let cookie = login
         .header("set-cookie")
@@ -662,17 +667,7 @@ fn pages_need_a_session_check_csrf_rate_limit_logins_and_escape_citizen_text() {
     );
     assert_eq!(own.header("location"), Some("/search?q=x"));
     // Analysts never see the outbox (it holds answers to DMs).
-    let body = format!(
-        "name=analyst.health&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let analyst = http(
-        server.port,
-        "POST",
-        "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
+    let analyst = post_login(server.port, "analyst.health", PASSWORD);
     let analyst_session = analyst
         .header("set-cookie")
         .expect("cookie")
@@ -704,26 +699,10 @@ fn pages_need_a_session_check_csrf_rate_limit_logins_and_escape_citizen_text() {
     );
     // Five wrong passwords lock the name, even against the right one.
     for _ in 0..5 {
-        let wrong = http(
-            server.port,
-            "POST",
-            "/login",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            "name=agent.interior&password=nope",
-        );
+        let wrong = post_login(server.port, "agent.interior", "nope");
         assert_eq!(wrong.header("location"), Some("/login?error=1"));
     }
-    let body = format!(
-        "name=agent.interior&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let locked = http(
-        server.port,
-        "POST",
-        "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
+    let locked = post_login(server.port, "agent.interior", PASSWORD);
     assert_eq!(locked.header("location"), Some("/login?error=limit"));
 }
 
