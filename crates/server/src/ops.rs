@@ -8,6 +8,7 @@ use tawasul_core::scorecard::intent_needs_reply;
 use tawasul_core::sla::{SlaClock, SlaPolicy};
 use tawasul_core::{BusinessCalendar, CalendarSpec};
 use tawasul_search::Hit;
+use tawasul_store::absorb::InboxWriter;
 use tawasul_store::inbox::{
     preview, BodySettings, InboxMessage, MeasurementWrite, OutboxEntry, TicketRecord,
 };
@@ -32,7 +33,11 @@ pub struct BodyRules {
 
 /// Loads a body's rules (defaults when the body has none or no body is known).
 pub async fn body_rules(state: &AppState, body: Option<&str>) -> Result<BodyRules, Failure> {
-    let settings = state.store.body_settings(body.unwrap_or("")).await?;
+    rules_of(state.store.body_settings(body.unwrap_or("")).await?)
+}
+
+/// Builds a body's calendar and SLA policy from its settings.
+fn rules_of(settings: BodySettings) -> Result<BodyRules, Failure> {
     let calendar = if settings.calendar_toml.trim().is_empty() {
         BusinessCalendar::default()
     } else {
@@ -88,210 +93,243 @@ pub async fn absorb(state: &AppState) -> Result<AbsorbSummary, Failure> {
     absorb_locked(state).await
 }
 
-/// [`absorb`] for a caller that already holds `absorb_lock`.
+/// [`absorb`] for a caller that already holds `absorb_lock`. Each backlog batch is one write
+/// transaction (see `tawasul_store::absorb`); events go out after it commits.
 pub async fn absorb_locked(state: &AppState) -> Result<AbsorbSummary, Failure> {
     let mut summary = AbsorbSummary::default();
     let government = state.store.government_account_ids().await?;
     let government_ids: Vec<i64> = government.iter().map(|(id, _)| *id).collect();
     let body_of_account: HashMap<i64, String> = government.into_iter().collect();
-    let mut rules: HashMap<String, BodyRules> = HashMap::new();
+    let mut rules = PassRules {
+        stored: state
+            .store
+            .all_body_settings()
+            .await?
+            .into_iter()
+            .map(|s| (s.body_key.clone(), s))
+            .collect(),
+        built: HashMap::new(),
+    };
     loop {
         let backlog = state.store.inbox_backlog(&government_ids, 2_000).await?;
         if backlog.is_empty() {
             break;
         }
-        for message in &backlog {
-            absorb_one(state, message, &body_of_account, &mut rules, &mut summary).await?;
+        let now = crate::now_ms();
+        let mut pass = AbsorbPass {
+            body_of_account: &body_of_account,
+            rules: &mut rules,
+            now,
+            summary: &mut summary,
+            events: Vec::new(),
+        };
+        let events = state
+            .store
+            .with_inbox_writer(|writer| {
+                for message in &backlog {
+                    pass.absorb_one(writer, message)?;
+                }
+                Ok::<_, Failure>(std::mem::take(&mut pass.events))
+            })
+            .await?;
+        for event in events {
+            publish(state, event);
         }
     }
     Ok(summary)
 }
 
-async fn absorb_one(
-    state: &AppState,
-    message: &InboxMessage,
-    body_of_account: &HashMap<i64, String>,
-    rules: &mut HashMap<String, BodyRules>,
-    summary: &mut AbsorbSummary,
-) -> Result<(), Failure> {
-    let existing = state.store.find_ticket_for(message).await?;
-    let now = crate::now_ms();
-    if message.kind == "reply" {
-        return absorb_official_reply(state, message, existing, rules, now).await;
-    }
-    let created = existing.is_none();
-    let mut ticket = existing.unwrap_or_else(|| TicketRecord {
-        id: 0,
-        channel: if message.kind == "dm" {
-            "private"
-        } else {
-            "public"
+/// Body rules for one absorb pass: every body's stored settings read once, rules built on
+/// first use.
+struct PassRules {
+    stored: HashMap<String, BodySettings>,
+    built: HashMap<String, BodyRules>,
+}
+
+impl PassRules {
+    fn of(&mut self, body: &str) -> Result<&BodyRules, Failure> {
+        if !self.built.contains_key(body) {
+            let settings = self
+                .stored
+                .get(body)
+                .cloned()
+                .unwrap_or_else(|| BodySettings::defaults_for(body));
+            self.built.insert(body.to_string(), rules_of(settings)?);
         }
-        .into(),
-        thread_root: message.thread_root,
-        citizen_id: Some(message.citizen_id),
-        citizen_handle: message.citizen_handle.clone(),
-        dm_key: message.dm_key.clone(),
-        account_handle: message.account_handle.clone(),
-        body_key: message.body_key.clone().or_else(|| {
-            // A DM goes to the body of the government account in the conversation.
-            message
-                .dm_key
+        self.built
+            .get(body)
+            .ok_or_else(|| Failure::Internal(format!("rules of {body}")))
+    }
+}
+
+/// One backlog batch being absorbed inside its write transaction.
+struct AbsorbPass<'a> {
+    body_of_account: &'a HashMap<i64, String>,
+    rules: &'a mut PassRules,
+    now: i64,
+    summary: &'a mut AbsorbSummary,
+    events: Vec<ServerEvent>,
+}
+
+impl AbsorbPass<'_> {
+    fn absorb_one(
+        &mut self,
+        writer: &mut InboxWriter<'_>,
+        message: &InboxMessage,
+    ) -> Result<(), Failure> {
+        let existing = writer.find_ticket_for(message)?;
+        let now = self.now;
+        if message.kind == "reply" {
+            return self.absorb_official_reply(writer, message, existing);
+        }
+        let created = existing.is_none();
+        let mut ticket = existing.unwrap_or_else(|| self.new_ticket(message));
+        let body = ticket.body_key.clone().unwrap_or_default();
+        let rule = self.rules.of(&body)?;
+        let mut clock = clock_of(&ticket);
+        let reopened = clock.citizen_message(message.created_at, &rule.calendar);
+        if reopened {
+            ticket.reopened += 1;
+            self.summary.reopened += 1;
+        }
+        if ticket.status != "open" {
+            ticket.status = "open".into();
+            ticket.snoozed_until = None;
+        }
+        ticket.messages += 1;
+        if message.created_at >= ticket.last_message_at || ticket.last_message_id.is_none() {
+            ticket.last_message_at = message.created_at;
+            ticket.last_message_id = Some(message.id);
+            ticket.last_message_text = Some(preview(&message.text));
+            ticket.intent = message.intent.clone();
+            ticket.needs_reply = message
+                .intent
                 .as_deref()
-                .into_iter()
-                .flat_map(|key| key.split('-'))
-                .filter_map(|id| id.parse::<i64>().ok())
-                .find_map(|id| body_of_account.get(&id).cloned())
-        }),
-        routed_by: "rule".into(),
-        intent: None,
-        needs_reply: false,
-        status: "open".into(),
-        reopened: 0,
-        assignee_id: None,
-        assignee_name: None,
-        team_id: None,
-        snoozed_until: None,
-        messages: 0,
-        first_message_at: message.created_at,
-        last_message_at: message.created_at,
-        last_message_id: None,
-        last_message_text: None,
-        last_agent_at: None,
-        sla_clock: "{}".into(),
-        first_response_due: None,
-        next_response_due: None,
-        resolution_due: None,
-        next_deadline_at: None,
-        updated_at: now,
-    });
-    let body = ticket.body_key.clone().unwrap_or_default();
-    let rule = cached_rules(state, rules, &body).await?;
-    let mut clock = clock_of(&ticket);
-    let reopened = clock.citizen_message(message.created_at, &rule.calendar);
-    if reopened {
-        ticket.reopened += 1;
-        summary.reopened += 1;
-    }
-    if ticket.status != "open" {
-        ticket.status = "open".into();
-        ticket.snoozed_until = None;
-    }
-    ticket.messages += 1;
-    if message.created_at >= ticket.last_message_at || ticket.last_message_id.is_none() {
-        ticket.last_message_at = message.created_at;
-        ticket.last_message_id = Some(message.id);
-        ticket.last_message_text = Some(preview(&message.text));
-        ticket.intent = message.intent.clone();
-        ticket.needs_reply = message
-            .intent
-            .as_deref()
-            .map_or(message.kind == "dm", intent_needs_reply);
-    }
-    ticket.first_message_at = ticket.first_message_at.min(message.created_at);
-    ticket.updated_at = now;
-    set_clock(&mut ticket, &clock, rule);
-    if created && rule.settings.round_robin && !body.is_empty() {
-        ticket.assignee_id = state.store.next_round_robin_agent(&body, now).await?;
-    }
-    let action = if created { "created" } else { "message" };
-    let id = state
-        .store
-        .save_ticket_with_message(&ticket, message, Some((action, message.kind)))
-        .await?;
-    ticket.id = id;
-    summary.messages += 1;
-    if created {
-        summary.created += 1;
-    }
-    if message.kind == "dm" && !rule.calendar.is_open(message.created_at) {
-        if let Some(text) = rule.settings.out_of_hours_ack.as_deref() {
-            let already =
-                state.store.outbox_for(id).await?.iter().any(|e| {
-                    e.kind == "auto_ack" && e.created_at >= ticket.last_agent_at.unwrap_or(0)
-                });
-            if !already {
-                let entry = OutboxEntry {
-                    id: 0,
-                    ticket_id: id,
-                    kind: "auto_ack".into(),
-                    in_reply_to: Some(message.id),
-                    account_handle: ticket.account_handle.clone(),
-                    text: text.to_string(),
-                    status: "queued".into(),
-                    author_id: None,
-                    approved_by: None,
-                    created_at: now,
-                    sent_at: None,
-                };
-                // An acknowledgement is not a human reply: no clock stops.
-                state.store.queue_reply(&ticket, &entry, None).await?;
-                summary.acknowledgements += 1;
+                .map_or(message.kind == "dm", intent_needs_reply);
+        }
+        ticket.first_message_at = ticket.first_message_at.min(message.created_at);
+        ticket.updated_at = now;
+        set_clock(&mut ticket, &clock, rule);
+        if created && rule.settings.round_robin && !body.is_empty() {
+            ticket.assignee_id = writer.next_round_robin_agent(&body, now)?;
+        }
+        let action = if created { "created" } else { "message" };
+        let id = writer.save_ticket_with_message(&ticket, message, Some((action, message.kind)))?;
+        ticket.id = id;
+        self.summary.messages += 1;
+        if created {
+            self.summary.created += 1;
+        }
+        if message.kind == "dm" && !rule.calendar.is_open(message.created_at) {
+            if let Some(text) = rule.settings.out_of_hours_ack.as_deref() {
+                if !writer.acknowledged_since(id, ticket.last_agent_at.unwrap_or(0))? {
+                    // An acknowledgement is not a human reply: no clock stops.
+                    writer.queue_acknowledgement(&OutboxEntry {
+                        id: 0,
+                        ticket_id: id,
+                        kind: "auto_ack".into(),
+                        in_reply_to: Some(message.id),
+                        account_handle: ticket.account_handle.clone(),
+                        text: text.to_string(),
+                        status: "queued".into(),
+                        author_id: None,
+                        approved_by: None,
+                        created_at: now,
+                        sent_at: None,
+                    })?;
+                    self.summary.acknowledgements += 1;
+                }
             }
         }
+        self.events.push(ServerEvent {
+            event: if created {
+                "conversation.created"
+            } else {
+                "message.created"
+            }
+            .into(),
+            conversation_id: id,
+            body: ticket.body_key.clone(),
+            private: ticket.channel == "private",
+            at: now,
+        });
+        Ok(())
     }
-    let event = ServerEvent {
-        event: if created {
-            "conversation.created"
-        } else {
-            "message.created"
+
+    /// A new ticket for a citizen's first message.
+    fn new_ticket(&self, message: &InboxMessage) -> TicketRecord {
+        TicketRecord {
+            id: 0,
+            channel: if message.kind == "dm" {
+                "private"
+            } else {
+                "public"
+            }
+            .into(),
+            thread_root: message.thread_root,
+            citizen_id: Some(message.citizen_id),
+            citizen_handle: message.citizen_handle.clone(),
+            dm_key: message.dm_key.clone(),
+            account_handle: message.account_handle.clone(),
+            body_key: message.body_key.clone().or_else(|| {
+                // A DM goes to the body of the government account in the conversation.
+                message
+                    .dm_key
+                    .as_deref()
+                    .into_iter()
+                    .flat_map(|key| key.split('-'))
+                    .filter_map(|id| id.parse::<i64>().ok())
+                    .find_map(|id| self.body_of_account.get(&id).cloned())
+            }),
+            routed_by: "rule".into(),
+            intent: None,
+            needs_reply: false,
+            status: "open".into(),
+            reopened: 0,
+            assignee_id: None,
+            assignee_name: None,
+            team_id: None,
+            snoozed_until: None,
+            messages: 0,
+            first_message_at: message.created_at,
+            last_message_at: message.created_at,
+            last_message_id: None,
+            last_message_text: None,
+            last_agent_at: None,
+            sla_clock: "{}".into(),
+            first_response_due: None,
+            next_response_due: None,
+            resolution_due: None,
+            next_deadline_at: None,
+            updated_at: self.now,
         }
-        .into(),
-        conversation_id: id,
-        body: ticket.body_key.clone(),
-        private: ticket.channel == "private",
-        at: now,
-    };
-    publish(state, event);
-    Ok(())
-}
-
-/// An official reply found in imported data answers its ticket as an inbox reply would; it is
-/// credited to no agent (it was sent outside tawasul).
-async fn absorb_official_reply(
-    state: &AppState,
-    message: &InboxMessage,
-    existing: Option<TicketRecord>,
-    rules: &mut HashMap<String, BodyRules>,
-    now: i64,
-) -> Result<(), Failure> {
-    let Some(mut ticket) = existing else {
-        state.store.mark_inbox_seen(message).await?;
-        return Ok(());
-    };
-    let body = ticket.body_key.clone().unwrap_or_default();
-    let rule = cached_rules(state, rules, &body).await?;
-    let mut clock = clock_of(&ticket);
-    let measured = clock.agent_reply(message.created_at, &rule.calendar);
-    ticket.last_agent_at = Some(ticket.last_agent_at.unwrap_or(0).max(message.created_at));
-    ticket.updated_at = now;
-    set_clock(&mut ticket, &clock, rule);
-    state
-        .store
-        .save_ticket_with_message(&ticket, message, Some(("answered_outside", "")))
-        .await?;
-    if let Some(m) = measured {
-        state
-            .store
-            .record_measurement(&ticket, &measurement_write(m, None, &rule.policy))
-            .await?;
     }
-    Ok(())
-}
 
-/// A body's rules, loaded once per absorb pass.
-async fn cached_rules<'a>(
-    state: &AppState,
-    rules: &'a mut HashMap<String, BodyRules>,
-    body: &str,
-) -> Result<&'a BodyRules, Failure> {
-    if !rules.contains_key(body) {
-        let loaded = body_rules(state, Some(body)).await?;
-        rules.insert(body.to_string(), loaded);
+    /// An official reply found in imported data answers its ticket as an inbox reply would;
+    /// it is credited to no agent (it was sent outside tawasul).
+    fn absorb_official_reply(
+        &mut self,
+        writer: &mut InboxWriter<'_>,
+        message: &InboxMessage,
+        existing: Option<TicketRecord>,
+    ) -> Result<(), Failure> {
+        let Some(mut ticket) = existing else {
+            writer.mark_inbox_seen(message)?;
+            return Ok(());
+        };
+        let body = ticket.body_key.clone().unwrap_or_default();
+        let rule = self.rules.of(&body)?;
+        let mut clock = clock_of(&ticket);
+        let measured = clock.agent_reply(message.created_at, &rule.calendar);
+        ticket.last_agent_at = Some(ticket.last_agent_at.unwrap_or(0).max(message.created_at));
+        ticket.updated_at = self.now;
+        set_clock(&mut ticket, &clock, rule);
+        writer.save_ticket_with_message(&ticket, message, Some(("answered_outside", "")))?;
+        if let Some(m) = measured {
+            writer.record_measurement(&ticket, &measurement_write(m, None, &rule.policy))?;
+        }
+        Ok(())
     }
-    rules
-        .get(body)
-        .ok_or_else(|| Failure::Internal(format!("rules of {body}")))
 }
 
 /// A measurement as stored, credited to `user_id` (None: sent outside tawasul).

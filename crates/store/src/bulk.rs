@@ -3,6 +3,10 @@
 //! to hand it to its worker thread; for imports of millions of posts that copy and the thread
 //! hop cost more than SQLite itself.
 //!
+//! The same handle serves the server's hottest reads (`SqliteStore::read_raw`): sqlx sends
+//! every result row from its worker thread through a channel, and a page of fifty tickets cost
+//! fifty thread wake-ups; on the raw handle the rows are read where they are needed.
+//!
 //! Every function here is only called while the handle is locked out of sqlx's worker, so no
 //! other thread touches the connection or its statements.
 
@@ -109,6 +113,50 @@ impl<'v> From<Option<&'v str>> for Value<'v> {
 impl<'v> From<&'v str> for Value<'v> {
     fn from(v: &'v str) -> Self {
         Value::Text(v)
+    }
+}
+
+/// SQL with its parameters, built piece by piece (filters of a listing).
+pub(crate) struct RawSql<'v> {
+    pub(crate) sql: String,
+    pub(crate) values: Vec<Value<'v>>,
+}
+
+impl<'v> RawSql<'v> {
+    /// Starts with `sql`.
+    pub(crate) fn new(sql: &str) -> Self {
+        RawSql {
+            sql: sql.to_string(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text.
+    pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a parameter.
+    pub(crate) fn bind(&mut self, value: impl Into<Value<'v>>) -> &mut Self {
+        self.sql.push('?');
+        self.values.push(value.into());
+        self
+    }
+
+    /// Appends ` AND {column} IN (?, …)`: an empty list matches nothing. (A `NULL` in the
+    /// list would cost the index order: SQLite would sort every match of a one-body scope
+    /// instead of reading the newest fifty off the index.)
+    pub(crate) fn within(&mut self, column: &str, keys: &'v [String]) -> &mut Self {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(column);
+        self.sql.push_str(" IN (");
+        for (i, key) in keys.iter().enumerate() {
+            self.sql.push_str(if i == 0 { "?" } else { ", ?" });
+            self.values.push(Value::Text(key));
+        }
+        self.sql.push(')');
+        self
     }
 }
 
@@ -247,6 +295,32 @@ impl Statement<'_> {
             let bytes = std::slice::from_raw_parts(ptr, len);
             // SQLite stores what we bound, which was UTF-8; anything else reads as empty.
             std::str::from_utf8(bytes).unwrap_or("")
+        }
+    }
+
+    /// Text column of the current row, owned; NULL reads as `None`.
+    pub(crate) fn text_opt(&self, column: c_int) -> Option<String> {
+        // SAFETY: the statement has a current row (after `step` returned true).
+        let null =
+            unsafe { ffi::sqlite3_column_type(self.raw.as_ptr(), column) == ffi::SQLITE_NULL };
+        (!null).then(|| self.text(column).to_string())
+    }
+
+    /// Binds `values`, steps once and returns the first column of the row (an `INSERT …
+    /// RETURNING id`, a lookup), then resets: a write statement left mid-step would keep
+    /// its transaction from committing.
+    pub(crate) fn query_int(&mut self, values: &[Value<'_>]) -> Result<Option<i64>, StoreError> {
+        self.bind_all(values)?;
+        let found = if self.step()? { self.int(0) } else { None };
+        self.reset();
+        Ok(found)
+    }
+
+    /// Returns the statement to its initial state (its bindings stay).
+    pub(crate) fn reset(&mut self) {
+        // SAFETY: a live statement of a locked connection.
+        unsafe {
+            ffi::sqlite3_reset(self.raw.as_ptr());
         }
     }
 

@@ -7,6 +7,7 @@
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use crate::bulk::{RawSql, Statement};
 use crate::{SqliteStore, StoreError};
 
 /// Longest preview of a citizen message kept on its ticket (characters).
@@ -31,7 +32,7 @@ pub struct UserRecord {
 }
 
 /// A ticket as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TicketRecord {
     /// Id.
     pub id: i64,
@@ -94,12 +95,60 @@ pub struct TicketRecord {
     pub updated_at: i64,
 }
 
-const TICKET_SELECT: &str = "SELECT t.id, t.channel, t.thread_root, t.citizen_id, t.citizen_handle, t.dm_key, \
+pub(crate) const TICKET_SELECT: &str = "SELECT t.id, t.channel, t.thread_root, t.citizen_id, t.citizen_handle, t.dm_key, \
      t.account_handle, t.body_key, t.routed_by, t.intent, t.needs_reply, t.status, t.reopened, \
      t.assignee_id, u.name AS assignee_name, t.team_id, t.snoozed_until, t.messages, \
      t.first_message_at, t.last_message_at, t.last_message_id, t.last_message_text, t.last_agent_at, \
      t.sla_clock, t.first_response_due, t.next_response_due, t.resolution_due, t.next_deadline_at, \
      t.updated_at FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id";
+
+/// A ticket's insert, columns in `absorb::ticket_values` order.
+pub(crate) const TICKET_INSERT: &str = "INSERT INTO tickets (channel, thread_root, citizen_id, citizen_handle, dm_key, account_handle, \
+     body_key, routed_by, intent, needs_reply, status, reopened, assignee_id, team_id, snoozed_until, \
+     messages, first_message_at, last_message_at, last_message_id, last_message_text, last_agent_at, \
+     sla_clock, first_response_due, next_response_due, resolution_due, next_deadline_at, updated_at) \
+     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+/// A ticket's full update, the same columns then the id.
+pub(crate) const TICKET_UPDATE: &str =
+    "UPDATE tickets SET channel=?, thread_root=?, citizen_id=?, citizen_handle=?, dm_key=?, \
+     account_handle=?, body_key=?, routed_by=?, intent=?, needs_reply=?, status=?, reopened=?, \
+     assignee_id=?, team_id=?, snoozed_until=?, messages=?, first_message_at=?, last_message_at=?, \
+     last_message_id=?, last_message_text=?, last_agent_at=?, sla_clock=?, first_response_due=?, \
+     next_response_due=?, resolution_due=?, next_deadline_at=?, updated_at=? WHERE id = ?";
+
+/// An audit entry: at, user, action, ticket, detail.
+pub(crate) const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (at, user_id, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)";
+
+/// A response-time measurement.
+pub(crate) const MEASUREMENT_INSERT: &str =
+    "INSERT INTO sla_measurements (ticket_id, body_key, kind, user_id, started_at, \
+     stopped_at, wall_ms, business_ms, target_ms, breached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// An outbox entry (without its id).
+pub(crate) const OUTBOX_INSERT: &str =
+    "INSERT INTO outbox (ticket_id, kind, in_reply_to, account_handle, text, status, \
+     author_id, approved_by, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+impl BodySettings {
+    /// The settings of a body nobody has configured: Cairo hours, first response within four
+    /// business hours, next within eight, resolution within three business days.
+    pub fn defaults_for(body: &str) -> Self {
+        BodySettings {
+            body_key: body.to_string(),
+            first_response_min: Some(240),
+            next_response_min: Some(480),
+            resolution_min: Some(1_440),
+            warn_before_min: 15,
+            ..BodySettings::default()
+        }
+    }
+}
+
+/// A user's columns, read by `user_of`.
+const USER_COLUMNS: &str = "u.id, u.name, u.role, u.password_hash, u.capacity, \
+     (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = u.id)";
 
 /// Which tickets a list shows. `bodies: None` is every body (administrators).
 #[derive(Debug, Clone, Default)]
@@ -294,6 +343,20 @@ pub fn preview(text: &str) -> String {
 }
 
 impl SqliteStore {
+    /// Tickets selected by `query` (which starts with [`TICKET_SELECT`]).
+    async fn read_tickets(&self, query: &RawSql<'_>) -> Result<Vec<TicketRecord>, StoreError> {
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&query.sql)?;
+            statement.bind_all(&query.values)?;
+            let mut tickets = Vec::new();
+            while statement.step()? {
+                tickets.push(crate::absorb::ticket_of(&statement));
+            }
+            Ok(tickets)
+        })
+        .await
+    }
+
     /// Adds a user; fails when the name is taken.
     pub async fn create_user(
         &self,
@@ -335,16 +398,13 @@ impl SqliteStore {
     }
 
     async fn user_where(&self, clause: &str, key: &str) -> Result<Option<UserRecord>, StoreError> {
-        let sql = format!(
-            "SELECT id, name, role, password_hash, capacity, \
-             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = users.id) \
-             FROM users WHERE active = 1 AND {clause}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(|r| user_of(&r)))
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 AND {clause}");
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&sql)?;
+            statement.bind_all(&[key.into()])?;
+            Ok(statement.step()?.then(|| user_of(&statement)))
+        })
+        .await
     }
 
     /// An active user by login name.
@@ -354,14 +414,17 @@ impl SqliteStore {
 
     /// Every active user.
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, role, password_hash, capacity, \
-             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = users.id) \
-             FROM users WHERE active = 1 ORDER BY name",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(user_of).collect())
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 ORDER BY u.name"
+            ))?;
+            let mut users = Vec::new();
+            while statement.step()? {
+                users.push(user_of(&statement));
+            }
+            Ok(users)
+        })
+        .await
     }
 
     /// Stores a session (by the hash of its cookie token).
@@ -394,17 +457,17 @@ impl SqliteStore {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<Option<(UserRecord, String)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.password_hash, u.capacity, \
-             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = u.id), s.csrf \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
-        )
-        .bind(token_hash)
-        .bind(now_ms)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|r| (user_of(&r), r.get::<String, _>(6))))
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&format!(
+                "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"
+            ))?;
+            statement.bind_all(&[token_hash.into(), now_ms.into()])?;
+            Ok(statement
+                .step()?
+                .then(|| (user_of(&statement), statement.text(6).to_string())))
+        })
+        .await
     }
 
     /// Ends a session.
@@ -438,15 +501,15 @@ impl SqliteStore {
 
     /// The user an API token (by hash) acts as.
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.password_hash, u.capacity, \
-             (SELECT group_concat(body_key) FROM user_bodies b WHERE b.user_id = u.id) \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.active = 1",
-        )
-        .bind(token_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|r| user_of(&r)))
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = ? AND u.active = 1"
+            ))?;
+            statement.bind_all(&[token_hash.into()])?;
+            Ok(statement.step()?.then(|| user_of(&statement)))
+        })
+        .await
     }
 
     /// Citizen messages (labelled posts with an intent, and DMs to government accounts) not yet
@@ -569,127 +632,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// The ticket a message belongs to, if it exists.
-    pub async fn find_ticket_for(
-        &self,
-        message: &InboxMessage,
-    ) -> Result<Option<TicketRecord>, StoreError> {
-        let mut sql = String::from(TICKET_SELECT);
-        let row = if message.kind == "dm" {
-            sql.push_str(" WHERE t.channel = 'private' AND t.dm_key = ?");
-            sqlx::query_as::<_, TicketRecord>(&sql)
-                .bind(message.dm_key.as_deref().unwrap_or(""))
-                .fetch_optional(self.pool())
-                .await?
-        } else {
-            sql.push_str(" WHERE t.channel = 'public' AND t.thread_root = ? AND t.citizen_id = ?");
-            sqlx::query_as::<_, TicketRecord>(&sql)
-                .bind(message.thread_root)
-                .bind(message.citizen_id)
-                .fetch_optional(self.pool())
-                .await?
-        };
-        Ok(row)
-    }
-
-    /// Writes a ticket (insert when `id == 0`) and links the message to it, in one transaction;
-    /// returns the ticket id. A message already linked is left alone (no double counting).
-    pub async fn save_ticket_with_message(
-        &self,
-        ticket: &TicketRecord,
-        message: &InboxMessage,
-        audit: Option<(&str, &str)>,
-    ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let id = if ticket.id == 0 {
-            sqlx::query_scalar(
-                "INSERT INTO tickets (channel, thread_root, citizen_id, citizen_handle, dm_key, account_handle, \
-                 body_key, routed_by, intent, needs_reply, status, reopened, assignee_id, team_id, snoozed_until, \
-                 messages, first_message_at, last_message_at, last_message_id, last_message_text, last_agent_at, \
-                 sla_clock, first_response_due, next_response_due, resolution_due, next_deadline_at, updated_at) \
-                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-            )
-        } else {
-            sqlx::query_scalar(
-                "UPDATE tickets SET channel=?, thread_root=?, citizen_id=?, citizen_handle=?, dm_key=?, \
-                 account_handle=?, body_key=?, routed_by=?, intent=?, needs_reply=?, status=?, reopened=?, \
-                 assignee_id=?, team_id=?, snoozed_until=?, messages=?, first_message_at=?, last_message_at=?, \
-                 last_message_id=?, last_message_text=?, last_agent_at=?, sla_clock=?, first_response_due=?, \
-                 next_response_due=?, resolution_due=?, next_deadline_at=?, updated_at=? WHERE id = ? RETURNING id",
-            )
-        };
-        let query = id
-            .bind(&ticket.channel)
-            .bind(ticket.thread_root)
-            .bind(ticket.citizen_id)
-            .bind(&ticket.citizen_handle)
-            .bind(&ticket.dm_key)
-            .bind(&ticket.account_handle)
-            .bind(&ticket.body_key)
-            .bind(&ticket.routed_by)
-            .bind(&ticket.intent)
-            .bind(ticket.needs_reply)
-            .bind(&ticket.status)
-            .bind(ticket.reopened)
-            .bind(ticket.assignee_id)
-            .bind(ticket.team_id)
-            .bind(ticket.snoozed_until)
-            .bind(ticket.messages)
-            .bind(ticket.first_message_at)
-            .bind(ticket.last_message_at)
-            .bind(ticket.last_message_id)
-            .bind(&ticket.last_message_text)
-            .bind(ticket.last_agent_at)
-            .bind(&ticket.sla_clock)
-            .bind(ticket.first_response_due)
-            .bind(ticket.next_response_due)
-            .bind(ticket.resolution_due)
-            .bind(ticket.next_deadline_at)
-            .bind(ticket.updated_at);
-        let query = if ticket.id == 0 {
-            query
-        } else {
-            query.bind(ticket.id)
-        };
-        let id: i64 = query.fetch_one(&mut *tx).await?;
-        sqlx::query("INSERT OR IGNORE INTO ticket_messages (message_kind, message_id, ticket_id, created_at) VALUES (?, ?, ?, ?)")
-            .bind(message.kind)
-            .bind(message.id)
-            .bind(id)
-            .bind(message.created_at)
-            .execute(&mut *tx)
-            .await?;
-        if message.kind != "dm" {
-            sqlx::query("DELETE FROM inbox_queue WHERE post_id = ?")
-                .bind(message.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some((action, detail)) = audit {
-            audit_in(&mut tx, None, action, Some(id), detail, ticket.updated_at).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// Records that a message was looked at and belongs to no ticket (an official reply to
-    /// someone who never wrote to the inbox), so it is not looked at again.
-    pub async fn mark_inbox_seen(&self, message: &InboxMessage) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT OR IGNORE INTO ticket_messages (message_kind, message_id, ticket_id, created_at) VALUES (?, ?, 0, ?)")
-            .bind(message.kind)
-            .bind(message.id)
-            .bind(message.created_at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM inbox_queue WHERE post_id = ?")
-            .bind(message.id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Updates a ticket's working fields (status, assignee, body, clocks) and records the action
     /// in the audit log, in one transaction.
     pub async fn update_ticket(
@@ -737,112 +679,115 @@ impl SqliteStore {
 
     /// One ticket by id (scope is checked by the caller against its body and channel).
     pub async fn ticket(&self, id: i64) -> Result<Option<TicketRecord>, StoreError> {
-        let sql = format!("{TICKET_SELECT} WHERE t.id = ?");
-        Ok(sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?)
+        let mut sql = RawSql::new(TICKET_SELECT);
+        sql.push(" WHERE t.id = ").bind(id);
+        Ok(self.read_tickets(&sql).await?.pop())
     }
 
     /// A page of tickets, newest activity first, inside the caller's scope.
     pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRecord>, StoreError> {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(TICKET_SELECT);
-        query.push(" WHERE 1 = 1");
-        if let Some(bodies) = &filter.bodies {
-            if bodies.is_empty() {
-                return Ok(Vec::new());
-            }
-            query.push(" AND t.body_key IN (");
-            let mut list = query.separated(", ");
-            for body in bodies {
-                list.push_bind(body.as_str());
-            }
-            query.push(")");
+        if filter.bodies.as_ref().is_some_and(|b| b.is_empty()) {
+            return Ok(Vec::new());
         }
-        if !filter.include_private {
-            query.push(" AND t.channel = 'public'");
-        }
-        if let Some(status) = &filter.status {
-            query.push(" AND t.status = ").push_bind(status.as_str());
-        }
-        if let Some(body) = &filter.body {
-            query.push(" AND t.body_key = ").push_bind(body.as_str());
-        }
-        if let Some(intent) = &filter.intent {
-            query.push(" AND t.intent = ").push_bind(intent.as_str());
-        }
-        match filter.assignee {
-            Some(0) => {
-                query.push(" AND t.assignee_id IS NULL");
-            }
-            Some(id) => {
-                query.push(" AND t.assignee_id = ").push_bind(id);
-            }
-            None => {}
-        }
-        if let Some(label) = &filter.label {
-            query
-                .push(" AND EXISTS (SELECT 1 FROM ticket_labels l WHERE l.ticket_id = t.id AND l.label = ")
-                .push_bind(label.as_str())
-                .push(")");
-        }
-        match filter.sla.as_deref() {
-            Some("breached") => {
-                query
-                    .push(" AND t.next_deadline_at <= ")
-                    .push_bind(filter.now_ms);
-            }
-            Some("warning") => {
-                query
-                    .push(" AND t.next_deadline_at > ")
-                    .push_bind(filter.now_ms)
-                    .push(" AND t.next_deadline_at <= ")
-                    .push_bind(filter.now_ms + filter.warn_ms);
-            }
-            Some("ok") => {
-                query
-                    .push(" AND t.next_deadline_at > ")
-                    .push_bind(filter.now_ms + filter.warn_ms);
-            }
-            _ => {}
-        }
-        if let Some((at, id)) = filter.before {
-            query
-                .push(" AND (t.last_message_at < ")
-                .push_bind(at)
-                .push(" OR (t.last_message_at = ")
-                .push_bind(at)
-                .push(" AND t.id < ")
-                .push_bind(id)
-                .push("))");
-        }
-        query
-            .push(" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ")
-            .push_bind(filter.limit.clamp(1, 500));
-        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+        self.read_tickets(&tickets_query(filter)).await
     }
+}
 
+/// The SQL of a ticket listing.
+fn tickets_query(filter: &TicketFilter) -> RawSql<'_> {
+    let mut query = RawSql::new(TICKET_SELECT);
+    query.push(" WHERE 1 = 1");
+    if let Some(bodies) = &filter.bodies {
+        query.within("t.body_key", bodies);
+    }
+    if !filter.include_private {
+        query.push(" AND t.channel = 'public'");
+    }
+    if let Some(status) = &filter.status {
+        query.push(" AND t.status = ").bind(status.as_str());
+    }
+    if let Some(body) = &filter.body {
+        query.push(" AND t.body_key = ").bind(body.as_str());
+    }
+    if let Some(intent) = &filter.intent {
+        query.push(" AND t.intent = ").bind(intent.as_str());
+    }
+    match filter.assignee {
+        Some(0) => {
+            query.push(" AND t.assignee_id IS NULL");
+        }
+        Some(id) => {
+            query.push(" AND t.assignee_id = ").bind(id);
+        }
+        None => {}
+    }
+    if let Some(label) = &filter.label {
+        query
+                .push(" AND EXISTS (SELECT 1 FROM ticket_labels l WHERE l.ticket_id = t.id AND l.label = ")
+                .bind(label.as_str())
+                .push(")");
+    }
+    match filter.sla.as_deref() {
+        Some("breached") => {
+            query
+                .push(" AND t.next_deadline_at <= ")
+                .bind(filter.now_ms);
+        }
+        Some("warning") => {
+            query
+                .push(" AND t.next_deadline_at > ")
+                .bind(filter.now_ms)
+                .push(" AND t.next_deadline_at <= ")
+                .bind(filter.now_ms + filter.warn_ms);
+        }
+        Some("ok") => {
+            query
+                .push(" AND t.next_deadline_at > ")
+                .bind(filter.now_ms + filter.warn_ms);
+        }
+        _ => {}
+    }
+    if let Some((at, id)) = filter.before {
+        query
+            .push(" AND (t.last_message_at < ")
+            .bind(at)
+            .push(" OR (t.last_message_at = ")
+            .bind(at)
+            .push(" AND t.id < ")
+            .bind(id)
+            .push("))");
+    }
+    query
+        .push(" ORDER BY t.last_message_at DESC, t.id DESC LIMIT ")
+        .bind(filter.limit.clamp(1, 500));
+    query
+}
+
+impl SqliteStore {
     /// Counts of tickets by status inside a scope (for the inbox's tabs).
     pub async fn ticket_counts(
         &self,
         bodies: Option<&[String]>,
         include_private: bool,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut query: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT status, COUNT(*) FROM tickets t WHERE 1 = 1");
+        let mut query = RawSql::new("SELECT status, COUNT(*) FROM tickets t WHERE 1 = 1");
         if let Some(bodies) = bodies {
-            query.push(" AND t.body_key IN (NULL");
-            for body in bodies {
-                query.push(", ").push_bind(body.as_str());
-            }
-            query.push(")");
+            query.within("t.body_key", bodies);
         }
         if !include_private {
             query.push(" AND t.channel = 'public'");
         }
         query.push(" GROUP BY status ORDER BY status");
-        let rows = query.build().fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        self.read_raw(|db| {
+            let mut statement = db.prepare(&query.sql)?;
+            statement.bind_all(&query.values)?;
+            let mut counts = Vec::new();
+            while statement.step()? {
+                counts.push((statement.text(0).to_string(), statement.int(1).unwrap_or(0)));
+            }
+            Ok(counts)
+        })
+        .await
     }
 
     /// The thread of a ticket: the post it replies under, the citizen's messages, official
@@ -943,24 +888,20 @@ impl SqliteStore {
         bodies: Option<&[String]>,
         include_private: bool,
     ) -> Result<Vec<TicketRecord>, StoreError> {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(TICKET_SELECT);
+        let mut query = RawSql::new(TICKET_SELECT);
         query
             .push(" WHERE t.citizen_id = ")
-            .push_bind(ticket.citizen_id)
+            .bind(ticket.citizen_id)
             .push(" AND t.citizen_id != 0 AND t.id != ")
-            .push_bind(ticket.id);
+            .bind(ticket.id);
         if let Some(bodies) = bodies {
-            query.push(" AND t.body_key IN (NULL");
-            for body in bodies {
-                query.push(", ").push_bind(body.as_str());
-            }
-            query.push(")");
+            query.within("t.body_key", bodies);
         }
         if !include_private {
             query.push(" AND t.channel = 'public'");
         }
         query.push(" ORDER BY t.last_message_at DESC LIMIT 20");
-        Ok(query.build_query_as().fetch_all(self.pool()).await?)
+        self.read_tickets(&query).await
     }
 
     /// Adds an internal note.
@@ -1039,22 +980,19 @@ impl SqliteStore {
         measurement: Option<&MeasurementWrite>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (ticket_id, kind, in_reply_to, account_handle, text, status, author_id, approved_by, created_at, sent_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(entry.ticket_id)
-        .bind(&entry.kind)
-        .bind(entry.in_reply_to)
-        .bind(&entry.account_handle)
-        .bind(&entry.text)
-        .bind(&entry.status)
-        .bind(entry.author_id)
-        .bind(entry.approved_by)
-        .bind(entry.created_at)
-        .bind(entry.sent_at)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id: i64 = sqlx::query_scalar(&format!("{OUTBOX_INSERT} RETURNING id"))
+            .bind(entry.ticket_id)
+            .bind(&entry.kind)
+            .bind(entry.in_reply_to)
+            .bind(&entry.account_handle)
+            .bind(&entry.text)
+            .bind(&entry.status)
+            .bind(entry.author_id)
+            .bind(entry.approved_by)
+            .bind(entry.created_at)
+            .bind(entry.sent_at)
+            .fetch_one(&mut *tx)
+            .await?;
         if let Some(m) = measurement {
             insert_measurement(&mut tx, ticket, m).await?;
         }
@@ -1212,14 +1150,15 @@ impl SqliteStore {
                 .bind(body)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(found.unwrap_or_else(|| BodySettings {
-            body_key: body.to_string(),
-            first_response_min: Some(240),
-            next_response_min: Some(480),
-            resolution_min: Some(1_440),
-            warn_before_min: 15,
-            ..BodySettings::default()
-        }))
+        Ok(found.unwrap_or_else(|| BodySettings::defaults_for(body)))
+    }
+
+    /// Every body's stored settings (bodies never set have none: see
+    /// [`BodySettings::defaults_for`]).
+    pub async fn all_body_settings(&self) -> Result<Vec<BodySettings>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM body_settings")
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Saves a body's settings.
@@ -1244,27 +1183,6 @@ impl SqliteStore {
         .execute(self.pool())
         .await?;
         Ok(())
-    }
-
-    /// The next agent for round-robin in a body: active agents of the body under capacity,
-    /// least recently assigned first; marks the choice.
-    pub async fn next_round_robin_agent(
-        &self,
-        body: &str,
-        now_ms: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let chosen: Option<i64> = sqlx::query_scalar(
-            "UPDATE users SET last_assigned_at = ? WHERE id = ( \
-               SELECT u.id FROM users u JOIN user_bodies b ON b.user_id = u.id \
-               WHERE b.body_key = ? AND u.active = 1 AND u.role IN ('agent', 'supervisor') \
-               AND (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status != 'resolved') < u.capacity \
-               ORDER BY u.last_assigned_at, u.id LIMIT 1) RETURNING id",
-        )
-        .bind(now_ms)
-        .bind(body)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(chosen)
     }
 
     /// Adds an audit entry outside any ticket change (logins, settings).
@@ -1414,17 +1332,19 @@ impl SqliteStore {
     }
 }
 
-fn user_of(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
-    let bodies: Option<String> = r.get(5);
+fn user_of(row: &Statement<'_>) -> UserRecord {
+    let bodies = row.text(5);
     UserRecord {
-        id: r.get(0),
-        name: r.get(1),
-        role: r.get(2),
-        password_hash: r.get(3),
-        capacity: r.get(4),
-        bodies: bodies
-            .map(|b| b.split(',').map(String::from).collect())
-            .unwrap_or_default(),
+        id: row.int(0).unwrap_or(0),
+        name: row.text(1).to_string(),
+        role: row.text(2).to_string(),
+        password_hash: row.text(3).to_string(),
+        capacity: row.int(4).unwrap_or(0),
+        bodies: if bodies.is_empty() {
+            Vec::new()
+        } else {
+            bodies.split(',').map(String::from).collect()
+        },
     }
 }
 
@@ -1436,16 +1356,14 @@ async fn audit_in(
     detail: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(now_ms)
-    .bind(user_id)
-    .bind(action)
-    .bind(ticket_id)
-    .bind(detail)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(AUDIT_INSERT)
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(action)
+        .bind(ticket_id)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -1454,21 +1372,55 @@ async fn insert_measurement(
     ticket: &TicketRecord,
     m: &MeasurementWrite,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO sla_measurements (ticket_id, body_key, kind, user_id, started_at, stopped_at, wall_ms, business_ms, target_ms, breached) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(ticket.id)
-    .bind(&ticket.body_key)
-    .bind(m.kind)
-    .bind(m.user_id)
-    .bind(m.started_at)
-    .bind(m.stopped_at)
-    .bind(m.wall_ms)
-    .bind(m.business_ms)
-    .bind(m.target_ms)
-    .bind(m.target_ms.is_some_and(|t| m.business_ms > t))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(MEASUREMENT_INSERT)
+        .bind(ticket.id)
+        .bind(&ticket.body_key)
+        .bind(m.kind)
+        .bind(m.user_id)
+        .bind(m.started_at)
+        .bind(m.stopped_at)
+        .bind(m.wall_ms)
+        .bind(m.business_ms)
+        .bind(m.target_ms)
+        .bind(m.target_ms.is_some_and(|t| m.business_ms > t))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a scope written `IN (NULL, ?)` made SQLite sort every open ticket of a body
+    /// before taking the newest fifty (6 ms a page instead of 0.4 ms with 1,000 open tickets).
+    #[tokio::test]
+    async fn a_one_body_inbox_page_reads_the_newest_tickets_off_the_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open_file(&dir.path().join("t.db"))
+            .await
+            .expect("store");
+        let filter = TicketFilter {
+            bodies: Some(vec!["health".into()]),
+            status: Some("open".into()),
+            limit: 50,
+            ..TicketFilter::default()
+        };
+        let query = tickets_query(&filter);
+        let plan = store
+            .read_raw(|db| {
+                let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {}", query.sql))?;
+                statement.bind_all(&query.values)?;
+                let mut plan = String::new();
+                while statement.step()? {
+                    plan.push_str(statement.text(3));
+                    plan.push('\n');
+                }
+                Ok(plan)
+            })
+            .await
+            .expect("plan");
+        assert!(plan.contains("tickets_queue"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
 }

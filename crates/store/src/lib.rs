@@ -5,6 +5,7 @@
 //! low-fidelity copy; newer metrics beat older ones; missing fields are filled, never erased.
 #![deny(missing_docs)]
 
+pub mod absorb;
 mod bulk;
 pub mod inbox;
 mod scan;

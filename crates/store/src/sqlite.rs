@@ -233,6 +233,17 @@ impl SqliteStore {
         })
     }
 
+    /// Runs `read` on a pooled connection's raw handle, on the caller's thread: for short
+    /// reads whose rows would otherwise cross from sqlx's worker thread one by one.
+    pub(crate) async fn read_raw<T>(
+        &self,
+        read: impl FnOnce(&crate::bulk::Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.pool().acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        read(&crate::bulk::Db::new(handle.as_raw_handle()))
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
