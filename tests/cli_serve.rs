@@ -460,13 +460,14 @@ fn replies_stop_sla_clocks_and_four_eyes_waits_for_a_supervisor() {
 #[test]
 fn ingest_adds_messages_once_and_out_of_hours_dms_get_an_acknowledgement() {
     let server = start();
-    // Acknowledge DMs out of hours (the fixture's Saturday DMs are outside Sunday–Thursday).
+    // Acknowledge DMs out of hours (the fixture's Saturday DMs are outside Sunday–Thursday),
+    // and hand new conversations out round-robin.
     let ack = api(
         &server,
         "admin",
         "PUT",
         "/api/v1/bodies/health/settings",
-        Some(json!({"out_of_hours_ack": "وصلت رسالتك وسنرد في أول يوم عمل"})),
+        Some(json!({"out_of_hours_ack": "وصلت رسالتك وسنرد في أول يوم عمل", "round_robin": true})),
     );
     assert_eq!(ack.status, 200);
     let line = json!({"data": [{"id": "3000000000000000009", "text": "@mohpegypt لو سمحت فين أقرب مكتب صحة للتطعيم؟", "author_id": "5009",
@@ -533,6 +534,28 @@ fn ingest_adds_messages_once_and_out_of_hours_dms_get_an_acknowledgement() {
     .json();
     assert_eq!(dm_ticket["conversation"]["channel"], "private");
     assert!(dm_ticket["conversation"]["first_response_due"].is_i64());
+    // Both new conversations of the batch went to health's workers, one each (the batch is one
+    // transaction: the second pick sees the first).
+    let samir: Vec<serde_json::Value> = api(
+        &server,
+        "admin",
+        "GET",
+        "/api/v1/conversations?body=health",
+        None,
+    )
+    .json()["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .filter(|c| c["citizen_id"] == 5009)
+        .cloned()
+        .collect();
+    assert_eq!(samir.len(), 2, "{samir:?}");
+    let assignees: Vec<i64> = samir
+        .iter()
+        .map(|c| c["assignee_id"].as_i64().expect("assigned round-robin"))
+        .collect();
+    assert_ne!(assignees[0], assignees[1]);
     // A corrupt body is refused without storing anything.
     let bad = http(
         server.port,
