@@ -132,9 +132,7 @@ pub async fn absorb_locked(state: &AppState) -> Result<AbsorbSummary, Failure> {
                 Ok::<_, Failure>(std::mem::take(&mut pass.events))
             })
             .await?;
-        for event in events {
-            publish(state, event);
-        }
+        publish_all(state, events);
     }
     Ok(summary)
 }
@@ -355,8 +353,15 @@ fn measurement_write(
 
 /// Sends an event to live pages and webhooks.
 pub fn publish(state: &AppState, event: ServerEvent) {
-    crate::webhooks::deliver(state, &event);
-    let _ = state.events.send(event);
+    publish_all(state, vec![event]);
+}
+
+/// Publishes a batch of events in order (one webhook delivery task for all of them).
+pub fn publish_all(state: &AppState, events: Vec<ServerEvent>) {
+    for event in &events {
+        let _ = state.events.send(event.clone());
+    }
+    crate::webhooks::deliver(state, events);
 }
 
 /// A ticket the caller may see, or 404 (absent) / 403 (outside the caller's bodies).

@@ -39,13 +39,14 @@ pub fn parse_http_url(url: &str) -> Option<(String, u16, String)> {
     Some((host.to_string(), port, path.to_string()))
 }
 
-/// Sends an event to every webhook that wants it, in the background.
-pub fn deliver(state: &AppState, event: &ServerEvent) {
+/// Sends each event, in order, to every webhook that wants it, in the background.
+pub fn deliver(state: &AppState, events: Vec<ServerEvent>) {
     let store = state.reader.clone();
-    let event = event.clone();
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return;
     };
+    // One task and one look at the subscriptions per batch: an ingest batch of a hundred
+    // messages is a hundred events.
     handle.spawn(async move {
         let Ok(hooks) = store.webhooks().await else {
             return;
@@ -53,14 +54,16 @@ pub fn deliver(state: &AppState, event: &ServerEvent) {
         if hooks.is_empty() {
             return;
         }
-        let Ok(body) = serde_json::to_string(&event) else {
-            return;
-        };
-        for hook in hooks {
-            let wanted =
-                hook.events == "*" || hook.events.split(',').any(|e| e.trim() == event.event);
-            if wanted {
-                let _ = post(&hook.url, &hook.secret, &body).await;
+        for event in events {
+            let Ok(body) = serde_json::to_string(&event) else {
+                continue;
+            };
+            for hook in &hooks {
+                let wanted =
+                    hook.events == "*" || hook.events.split(',').any(|e| e.trim() == event.event);
+                if wanted {
+                    let _ = post(&hook.url, &hook.secret, &body).await;
+                }
             }
         }
     });

@@ -770,14 +770,15 @@ impl SqliteStore {
         bodies: Option<&[String]>,
         include_private: bool,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut query = RawSql::new("SELECT status, COUNT(*) FROM tickets t WHERE 1 = 1");
+        // Kept by triggers (migration 0006), so a tab count costs a few rows, not a scan.
+        let mut query = RawSql::new("SELECT status, SUM(n) FROM ticket_tallies t WHERE 1 = 1");
         if let Some(bodies) = bodies {
             query.within("t.body_key", bodies);
         }
         if !include_private {
             query.push(" AND t.channel = 'public'");
         }
-        query.push(" GROUP BY status ORDER BY status");
+        query.push(" GROUP BY status HAVING SUM(n) > 0 ORDER BY status");
         self.read_raw(|db| {
             let mut statement = db.prepare(&query.sql)?;
             statement.bind_all(&query.values)?;

@@ -133,3 +133,66 @@ async fn a_failure_half_way_through_a_batch_leaves_nothing_written() {
         .expect("a later batch");
     assert_eq!(count(&store, "tickets").await, 1);
 }
+
+/// The status tabs' tallies (kept by triggers) agree with counting the tickets, through
+/// inserts, status changes and re-routing.
+#[tokio::test]
+async fn status_tallies_follow_every_insert_status_change_and_reroute() {
+    let (_dir, store) = open().await;
+    let messages: Vec<InboxMessage> = (1..=4).map(|i| message(i, 500 + i)).collect();
+    let ids = store
+        .with_inbox_writer(|w| {
+            messages
+                .iter()
+                .map(|m| w.save_ticket_with_message(&new_ticket(m), m, None))
+                .collect::<Result<Vec<i64>, StoreError>>()
+        })
+        .await
+        .expect("batch");
+    let mut resolved = store.ticket(ids[0]).await.expect("read").expect("ticket");
+    resolved.status = "resolved".into();
+    store
+        .update_ticket(&resolved, None, "status", "resolved")
+        .await
+        .expect("resolve");
+    let mut moved = store.ticket(ids[1]).await.expect("read").expect("ticket");
+    moved.body_key = Some("interior".into());
+    moved.status = "pending".into();
+    store
+        .update_ticket(&moved, None, "route", "interior")
+        .await
+        .expect("reroute");
+    let mut unrouted = store.ticket(ids[2]).await.expect("read").expect("ticket");
+    unrouted.body_key = None;
+    store
+        .update_ticket(&unrouted, None, "route", "")
+        .await
+        .expect("unroute");
+    for scope in [
+        None,
+        Some(vec!["health".to_string()]),
+        Some(vec!["interior".to_string()]),
+    ] {
+        let mut sql = String::from("SELECT status, COUNT(*) FROM tickets WHERE 1 = 1");
+        if let Some(bodies) = &scope {
+            sql.push_str(&format!(" AND body_key = '{}'", bodies[0]));
+        }
+        sql.push_str(" GROUP BY status ORDER BY status");
+        let counted: Vec<(String, i64)> = sqlx::query_as(&sql)
+            .fetch_all(store.pool())
+            .await
+            .expect("count");
+        let tallied = store
+            .ticket_counts(scope.as_deref(), true)
+            .await
+            .expect("tallies");
+        assert_eq!(tallied, counted, "{scope:?}");
+    }
+    assert_eq!(
+        store
+            .ticket_counts(Some(&["health".to_string()]), true)
+            .await
+            .expect("tallies"),
+        vec![("open".to_string(), 1), ("resolved".to_string(), 1)]
+    );
+}
