@@ -216,7 +216,22 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    recent: std::sync::Mutex<RecentSearches>,
 }
+
+/// Answers to recent searches, valid for one generation of the index: an agent's conversation
+/// page asks for the same message's suggestions each time it is opened, and a search with
+/// snippets costs more than the rest of the page.
+#[derive(Default)]
+struct RecentSearches {
+    generation: u64,
+    answers: std::collections::HashMap<(String, Option<String>, usize), Vec<Hit>>,
+}
+
+/// Searches remembered at most; the memory is dropped whole when full.
+const RECENT_SEARCHES: usize = 2_048;
+/// Longer queries are not remembered (a pasted document is not asked twice).
+const RECENT_QUERY_BYTES: usize = 1_024;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when absent.
@@ -253,6 +268,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            recent: std::sync::Mutex::new(RecentSearches::default()),
         })
     }
 
@@ -295,6 +311,39 @@ impl SearchIndex {
     /// (all bodies when None). Any text is a valid query: it is analysed, never parsed.
     pub fn search(
         &self,
+        text: &str,
+        body: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let remember = text.len() <= RECENT_QUERY_BYTES;
+        let key = (text.to_string(), body.map(String::from), limit);
+        if remember {
+            if let Ok(recent) = self.recent.lock() {
+                if recent.generation == generation {
+                    if let Some(hits) = recent.answers.get(&key) {
+                        return Ok(hits.clone());
+                    }
+                }
+            }
+        }
+        let hits = self.search_in(&searcher, text, body, limit)?;
+        if remember {
+            if let Ok(mut recent) = self.recent.lock() {
+                if recent.generation != generation || recent.answers.len() >= RECENT_SEARCHES {
+                    recent.answers.clear();
+                    recent.generation = generation;
+                }
+                recent.answers.insert(key, hits.clone());
+            }
+        }
+        Ok(hits)
+    }
+
+    fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
         text: &str,
         body: Option<&str>,
         limit: usize,
@@ -348,9 +397,8 @@ impl SearchIndex {
             }
             None => matching,
         };
-        let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, f.text)?;
+        let mut snippets = SnippetGenerator::create(searcher, &*query, f.text)?;
         snippets.set_max_num_chars(240);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -406,6 +454,24 @@ mod tests {
             source: format!("https://example.gov.eg/{id}"),
             label: "test".into(),
         }
+    }
+
+    #[test]
+    fn a_remembered_search_is_forgotten_when_the_index_changes() {
+        let index = SearchIndex::in_memory().expect("index");
+        index
+            .upsert(&[service("a", Some("health"), "حجز موعد", "حجز موعد في العيادة")])
+            .expect("upsert");
+        let question = "امتى يبدأ حجز التطعيم؟";
+        let first = index.search(question, Some("health"), 5).expect("search");
+        assert_eq!(first.len(), 1);
+        assert_eq!(index.search(question, Some("health"), 5).expect("again"), first);
+        index
+            .upsert(&[service("b", Some("health"), "التطعيم", "حجز التطعيم يبدأ الأحد")])
+            .expect("upsert");
+        let after = index.search(question, Some("health"), 5).expect("after");
+        assert_eq!(after.len(), 2, "{after:?}");
+        assert_eq!(after[0].id, "b");
     }
 
     #[test]
