@@ -460,14 +460,27 @@ mod tests {
     fn a_remembered_search_is_forgotten_when_the_index_changes() {
         let index = SearchIndex::in_memory().expect("index");
         index
-            .upsert(&[service("a", Some("health"), "حجز موعد", "حجز موعد في العيادة")])
+            .upsert(&[service(
+                "a",
+                Some("health"),
+                "حجز موعد",
+                "حجز موعد في العيادة",
+            )])
             .expect("upsert");
         let question = "امتى يبدأ حجز التطعيم؟";
         let first = index.search(question, Some("health"), 5).expect("search");
         assert_eq!(first.len(), 1);
-        assert_eq!(index.search(question, Some("health"), 5).expect("again"), first);
+        assert_eq!(
+            index.search(question, Some("health"), 5).expect("again"),
+            first
+        );
         index
-            .upsert(&[service("b", Some("health"), "التطعيم", "حجز التطعيم يبدأ الأحد")])
+            .upsert(&[service(
+                "b",
+                Some("health"),
+                "التطعيم",
+                "حجز التطعيم يبدأ الأحد",
+            )])
             .expect("upsert");
         let after = index.search(question, Some("health"), 5).expect("after");
         assert_eq!(after.len(), 2, "{after:?}");

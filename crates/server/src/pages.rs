@@ -318,16 +318,15 @@ async fn inbox(
         Ok(f) => f,
         Err(e) => return failure_page(lang, Some(&caller), e),
     };
-    let tickets = match state.reader.tickets(&filter).await {
-        Ok(t) => t,
+    // One connection for the page's three reads.
+    let tawasul_store::inbox::InboxView {
+        tickets,
+        counts,
+        users,
+    } = match state.reader.inbox_view(&filter).await {
+        Ok(view) => view,
         Err(e) => return failure_page(lang, Some(&caller), e.into()),
     };
-    let counts = state
-        .reader
-        .ticket_counts(caller.scope(), caller.sees_private())
-        .await
-        .unwrap_or_default();
-    let users = state.reader.users().await.unwrap_or_default();
     let now = filter.now_ms;
     let mut main = String::with_capacity(16_384);
     let _ = write!(
@@ -491,18 +490,18 @@ async fn render_conversation(
     ticket: &TicketRecord,
     q: &Fields,
 ) -> Result<String, Failure> {
-    let thread = state.reader.ticket_thread(ticket).await?;
-    let history = state
+    // One connection for the page's reads.
+    let tawasul_store::inbox::ConversationView {
+        thread,
+        history,
+        labels,
+        canned,
+        users,
+    } = state
         .reader
-        .citizen_history(ticket, caller.scope(), caller.sees_private())
-        .await?;
-    let labels = state.reader.ticket_labels(ticket.id).await?;
-    let canned = state
-        .reader
-        .canned_responses(ticket.body_key.as_deref())
+        .conversation_view(ticket, caller.scope(), caller.sees_private())
         .await?;
     let suggestions = ops::suggestions(state, ticket, 5);
-    let users = state.reader.users().await?;
     let now = crate::now_ms();
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let works = caller.access.may(Action::Work, ticket.body_key.as_deref());

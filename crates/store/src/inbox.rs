@@ -7,7 +7,7 @@
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::bulk::{RawSql, Statement};
+use crate::bulk::{Db, RawSql, Statement};
 use crate::{SqliteStore, StoreError};
 
 /// Longest preview of a citizen message kept on its ticket (characters).
@@ -345,14 +345,24 @@ pub fn preview(text: &str) -> String {
 impl SqliteStore {
     /// Tickets selected by `query` (which starts with [`TICKET_SELECT`]).
     async fn read_tickets(&self, query: &RawSql<'_>) -> Result<Vec<TicketRecord>, StoreError> {
+        self.read_raw(|db| tickets_on(db, query)).await
+    }
+
+    /// The inbox page's reads on one connection: a page of tickets, the status tallies of the
+    /// same scope and the users (for the assignee filter).
+    pub async fn inbox_view(&self, filter: &TicketFilter) -> Result<InboxView, StoreError> {
+        let query = tickets_query(filter);
+        let scoped_out = filter.bodies.as_ref().is_some_and(|b| b.is_empty());
         self.read_raw(|db| {
-            let mut statement = db.prepare(&query.sql)?;
-            statement.bind_all(&query.values)?;
-            let mut tickets = Vec::new();
-            while statement.step()? {
-                tickets.push(crate::absorb::ticket_of(&statement));
-            }
-            Ok(tickets)
+            Ok(InboxView {
+                tickets: if scoped_out {
+                    Vec::new()
+                } else {
+                    tickets_on(db, &query)?
+                },
+                counts: counts_on(db, filter.bodies.as_deref(), filter.include_private)?,
+                users: users_on(db)?,
+            })
         })
         .await
     }
@@ -414,17 +424,7 @@ impl SqliteStore {
 
     /// Every active user.
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        self.read_raw(|db| {
-            let mut statement = db.prepare(&format!(
-                "SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 ORDER BY u.name"
-            ))?;
-            let mut users = Vec::new();
-            while statement.step()? {
-                users.push(user_of(&statement));
-            }
-            Ok(users)
-        })
-        .await
+        self.read_raw(users_on).await
     }
 
     /// Stores a session (by the hash of its cookie token).
@@ -770,25 +770,8 @@ impl SqliteStore {
         bodies: Option<&[String]>,
         include_private: bool,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        // Kept by triggers (migration 0006), so a tab count costs a few rows, not a scan.
-        let mut query = RawSql::new("SELECT status, SUM(n) FROM ticket_tallies t WHERE 1 = 1");
-        if let Some(bodies) = bodies {
-            query.within("t.body_key", bodies);
-        }
-        if !include_private {
-            query.push(" AND t.channel = 'public'");
-        }
-        query.push(" GROUP BY status HAVING SUM(n) > 0 ORDER BY status");
-        self.read_raw(|db| {
-            let mut statement = db.prepare(&query.sql)?;
-            statement.bind_all(&query.values)?;
-            let mut counts = Vec::new();
-            while statement.step()? {
-                counts.push((statement.text(0).to_string(), statement.int(1).unwrap_or(0)));
-            }
-            Ok(counts)
-        })
-        .await
+        self.read_raw(|db| counts_on(db, bodies, include_private))
+            .await
     }
 
     /// The thread of a ticket: the post it replies under, the citizen's messages, official
@@ -797,112 +780,29 @@ impl SqliteStore {
         &self,
         ticket: &TicketRecord,
     ) -> Result<Vec<ThreadEntry>, StoreError> {
-        let mut entries = Vec::new();
-        if ticket.channel == "public" {
-            // The post the citizen answered under, the citizen's messages and the official
-            // replies to them: the rows linked to the ticket, never a scan of the whole tree
-            // (a ministry's post can gather thousands of replies).
-            let rows = sqlx::query(
-                "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
-                 p.author_id = ? AS by_citizen FROM posts p WHERE p.id = ? \
-                 UNION ALL \
-                 SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
-                 p.author_id = ? FROM ticket_messages m JOIN posts p ON p.id = m.message_id \
-                 WHERE m.ticket_id = ? AND m.message_kind IN ('post', 'reply') AND m.message_id != ? \
-                 ORDER BY 2, 1 LIMIT 500",
-            )
-            .bind(ticket.citizen_id)
-            .bind(ticket.thread_root)
-            .bind(ticket.citizen_id)
-            .bind(ticket.id)
-            .bind(ticket.thread_root)
-            .fetch_all(self.pool())
-            .await?;
-            for r in rows {
-                let by_citizen: bool = r.get::<Option<bool>, _>(5).unwrap_or(false);
-                entries.push(ThreadEntry {
-                    kind: if by_citizen { "citizen" } else { "official" }.into(),
-                    id: r.get(0),
-                    at: r.get(1),
-                    author: r.get(2),
-                    text: r.get(3),
-                    tag: r.get(4),
-                });
-            }
-        } else {
-            let rows = sqlx::query(
-                "SELECT d.id, COALESCE(d.created_at, 0), COALESCE(a.handle, CAST(d.sender_id AS TEXT), ''), d.text, \
-                 d.sender_id = ? FROM direct_messages d LEFT JOIN accounts a ON a.id = d.sender_id \
-                 WHERE d.conversation_key = ? AND d.event_type = 'MessageCreate' ORDER BY d.created_at, d.id LIMIT 500",
-            )
-            .bind(ticket.citizen_id)
-            .bind(&ticket.dm_key)
-            .fetch_all(self.pool())
-            .await?;
-            for r in rows {
-                let by_citizen: bool = r.get::<Option<bool>, _>(4).unwrap_or(false);
-                entries.push(ThreadEntry {
-                    kind: if by_citizen { "citizen" } else { "official" }.into(),
-                    id: r.get(0),
-                    at: r.get(1),
-                    author: r.get(2),
-                    text: r.get(3),
-                    tag: None,
-                });
-            }
-        }
-        for entry in self.outbox_for(ticket.id).await? {
-            entries.push(ThreadEntry {
-                kind: "outbox".into(),
-                id: entry.id,
-                at: entry.created_at,
-                author: entry.account_handle.unwrap_or_default(),
-                text: entry.text,
-                tag: Some(entry.status),
-            });
-        }
-        let notes = sqlx::query(
-            "SELECT n.id, n.created_at, COALESCE(u.name, ''), n.text FROM notes n \
-             LEFT JOIN users u ON u.id = n.user_id WHERE n.ticket_id = ? ORDER BY n.id",
-        )
-        .bind(ticket.id)
-        .fetch_all(self.pool())
-        .await?;
-        for r in notes {
-            entries.push(ThreadEntry {
-                kind: "note".into(),
-                id: r.get(0),
-                at: r.get(1),
-                author: r.get(2),
-                text: r.get(3),
-                tag: None,
-            });
-        }
-        entries.sort_by_key(|e| (e.at, e.id));
-        Ok(entries)
+        self.read_raw(|db| thread_on(db, ticket)).await
     }
 
-    /// The citizen's other tickets (history shown beside a conversation), inside a scope.
-    pub async fn citizen_history(
+    /// The conversation page's reads on one connection: the thread, the citizen's other
+    /// tickets inside the caller's scope, the ticket's labels, the canned responses of its body
+    /// and the users.
+    pub async fn conversation_view(
         &self,
         ticket: &TicketRecord,
         bodies: Option<&[String]>,
         include_private: bool,
-    ) -> Result<Vec<TicketRecord>, StoreError> {
-        let mut query = RawSql::new(TICKET_SELECT);
-        query
-            .push(" WHERE t.citizen_id = ")
-            .bind(ticket.citizen_id)
-            .push(" AND t.citizen_id != 0 AND t.id != ")
-            .bind(ticket.id);
-        if let Some(bodies) = bodies {
-            query.within("t.body_key", bodies);
-        }
-        if !include_private {
-            query.push(" AND t.channel = 'public'");
-        }
-        query.push(" ORDER BY t.last_message_at DESC LIMIT 20");
-        self.read_tickets(&query).await
+    ) -> Result<ConversationView, StoreError> {
+        let history = history_query(ticket, bodies, include_private);
+        self.read_raw(|db| {
+            Ok(ConversationView {
+                thread: thread_on(db, ticket)?,
+                history: tickets_on(db, &history)?,
+                labels: labels_on(db, ticket.id)?,
+                canned: canned_on(db, ticket.body_key.as_deref())?,
+                users: users_on(db)?,
+            })
+        })
+        .await
     }
 
     /// Adds an internal note.
@@ -928,14 +828,7 @@ impl SqliteStore {
 
     /// Labels of a ticket.
     pub async fn ticket_labels(&self, ticket_id: i64) -> Result<Vec<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT label FROM ticket_labels WHERE ticket_id = ? ORDER BY label",
-            )
-            .bind(ticket_id)
-            .fetch_all(self.pool())
-            .await?,
-        )
+        self.read_raw(|db| labels_on(db, ticket_id)).await
     }
 
     /// Adds or removes a label.
@@ -1117,14 +1010,7 @@ impl SqliteStore {
         &self,
         body: Option<&str>,
     ) -> Result<Vec<CannedResponse>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, body_key, title, text FROM canned_responses \
-             WHERE body_key IS NULL OR body_key = ? OR ? IS NULL ORDER BY title",
-        )
-        .bind(body)
-        .bind(body)
-        .fetch_all(self.pool())
-        .await?)
+        self.read_raw(|db| canned_on(db, body)).await
     }
 
     /// Adds a canned response.
@@ -1387,6 +1273,204 @@ async fn insert_measurement(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// What the inbox page shows.
+#[derive(Debug, Clone, Default)]
+pub struct InboxView {
+    /// The page of tickets.
+    pub tickets: Vec<TicketRecord>,
+    /// Tickets by status in the scope.
+    pub counts: Vec<(String, i64)>,
+    /// Active users.
+    pub users: Vec<UserRecord>,
+}
+
+fn tickets_on(db: &Db, query: &RawSql<'_>) -> Result<Vec<TicketRecord>, StoreError> {
+    let mut statement = db.prepare(&query.sql)?;
+    statement.bind_all(&query.values)?;
+    let mut tickets = Vec::new();
+    while statement.step()? {
+        tickets.push(crate::absorb::ticket_of(&statement));
+    }
+    Ok(tickets)
+}
+
+fn users_on(db: &Db) -> Result<Vec<UserRecord>, StoreError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 ORDER BY u.name"
+    ))?;
+    let mut users = Vec::new();
+    while statement.step()? {
+        users.push(user_of(&statement));
+    }
+    Ok(users)
+}
+
+fn counts_on(
+    db: &Db,
+    bodies: Option<&[String]>,
+    include_private: bool,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    // Kept by triggers (migration 0006), so a tab count costs a few rows, not a scan.
+    let mut query = RawSql::new("SELECT status, SUM(n) FROM ticket_tallies t WHERE 1 = 1");
+    if let Some(bodies) = bodies {
+        query.within("t.body_key", bodies);
+    }
+    if !include_private {
+        query.push(" AND t.channel = 'public'");
+    }
+    query.push(" GROUP BY status HAVING SUM(n) > 0 ORDER BY status");
+    let mut statement = db.prepare(&query.sql)?;
+    statement.bind_all(&query.values)?;
+    let mut counts = Vec::new();
+    while statement.step()? {
+        counts.push((statement.text(0).to_string(), statement.int(1).unwrap_or(0)));
+    }
+    Ok(counts)
+}
+
+/// What the conversation page shows besides the ticket.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationView {
+    /// The thread, oldest first.
+    pub thread: Vec<ThreadEntry>,
+    /// The citizen's other tickets in scope.
+    pub history: Vec<TicketRecord>,
+    /// The ticket's labels.
+    pub labels: Vec<String>,
+    /// Canned responses for the ticket's body.
+    pub canned: Vec<CannedResponse>,
+    /// Active users.
+    pub users: Vec<UserRecord>,
+}
+
+/// The citizen's other tickets inside a scope, newest first.
+fn history_query<'v>(
+    ticket: &TicketRecord,
+    bodies: Option<&'v [String]>,
+    include_private: bool,
+) -> RawSql<'v> {
+    let mut query = RawSql::new(TICKET_SELECT);
+    query
+        .push(" WHERE t.citizen_id = ")
+        .bind(ticket.citizen_id)
+        .push(" AND t.citizen_id != 0 AND t.id != ")
+        .bind(ticket.id);
+    if let Some(bodies) = bodies {
+        query.within("t.body_key", bodies);
+    }
+    if !include_private {
+        query.push(" AND t.channel = 'public'");
+    }
+    query.push(" ORDER BY t.last_message_at DESC LIMIT 20");
+    query
+}
+
+/// A ticket's thread: the post the citizen answered under, the citizen's messages and the
+/// official replies to them (public), or the DM conversation (private); then outbox entries and
+/// internal notes; oldest first.
+fn thread_on(db: &Db, ticket: &TicketRecord) -> Result<Vec<ThreadEntry>, StoreError> {
+    let mut entries = Vec::new();
+    let entry = |kind: &str, row: &Statement<'_>, tag: Option<String>| ThreadEntry {
+        kind: kind.into(),
+        id: row.int(0).unwrap_or(0),
+        at: row.int(1).unwrap_or(0),
+        author: row.text(2).to_string(),
+        text: row.text(3).to_string(),
+        tag,
+    };
+    let side = |row: &Statement<'_>, column| {
+        if row.int(column) == Some(1) {
+            "citizen"
+        } else {
+            "official"
+        }
+    };
+    if ticket.channel == "public" {
+        // The rows linked to the ticket, never a scan of the whole tree (a ministry's post can
+        // gather thousands of replies).
+        let mut statement = db.prepare(
+            "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
+             p.author_id = ? AS by_citizen FROM posts p WHERE p.id = ? \
+             UNION ALL \
+             SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
+             p.author_id = ? FROM ticket_messages m JOIN posts p ON p.id = m.message_id \
+             WHERE m.ticket_id = ? AND m.message_kind IN ('post', 'reply') AND m.message_id != ? \
+             ORDER BY 2, 1 LIMIT 500",
+        )?;
+        statement.bind_all(&[
+            ticket.citizen_id.into(),
+            ticket.thread_root.into(),
+            ticket.citizen_id.into(),
+            ticket.id.into(),
+            ticket.thread_root.into(),
+        ])?;
+        while statement.step()? {
+            entries.push(entry(
+                side(&statement, 5),
+                &statement,
+                statement.text_opt(4),
+            ));
+        }
+    } else {
+        let mut statement = db.prepare(
+            "SELECT d.id, COALESCE(d.created_at, 0), COALESCE(a.handle, CAST(d.sender_id AS TEXT), ''), d.text, \
+             d.sender_id = ? FROM direct_messages d LEFT JOIN accounts a ON a.id = d.sender_id \
+             WHERE d.conversation_key = ? AND d.event_type = 'MessageCreate' ORDER BY d.created_at, d.id LIMIT 500",
+        )?;
+        statement.bind_all(&[ticket.citizen_id.into(), ticket.dm_key.as_deref().into()])?;
+        while statement.step()? {
+            entries.push(entry(side(&statement, 4), &statement, None));
+        }
+    }
+    let mut outbox = db.prepare(
+        "SELECT id, created_at, COALESCE(account_handle, ''), text, status FROM outbox \
+         WHERE ticket_id = ? ORDER BY id",
+    )?;
+    outbox.bind_all(&[ticket.id.into()])?;
+    while outbox.step()? {
+        entries.push(entry("outbox", &outbox, outbox.text_opt(4)));
+    }
+    let mut notes = db.prepare(
+        "SELECT n.id, n.created_at, COALESCE(u.name, ''), n.text FROM notes n \
+         LEFT JOIN users u ON u.id = n.user_id WHERE n.ticket_id = ? ORDER BY n.id",
+    )?;
+    notes.bind_all(&[ticket.id.into()])?;
+    while notes.step()? {
+        entries.push(entry("note", &notes, None));
+    }
+    entries.sort_by_key(|e| (e.at, e.id));
+    Ok(entries)
+}
+
+fn labels_on(db: &Db, ticket_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut statement =
+        db.prepare("SELECT label FROM ticket_labels WHERE ticket_id = ? ORDER BY label")?;
+    statement.bind_all(&[ticket_id.into()])?;
+    let mut labels = Vec::new();
+    while statement.step()? {
+        labels.push(statement.text(0).to_string());
+    }
+    Ok(labels)
+}
+
+fn canned_on(db: &Db, body: Option<&str>) -> Result<Vec<CannedResponse>, StoreError> {
+    let mut statement = db.prepare(
+        "SELECT id, body_key, title, text FROM canned_responses \
+         WHERE body_key IS NULL OR body_key = ? OR ? IS NULL ORDER BY title",
+    )?;
+    statement.bind_all(&[body.into(), body.into()])?;
+    let mut canned = Vec::new();
+    while statement.step()? {
+        canned.push(CannedResponse {
+            id: statement.int(0).unwrap_or(0),
+            body_key: statement.text_opt(1),
+            title: statement.text(2).to_string(),
+            text: statement.text(3).to_string(),
+        });
+    }
+    Ok(canned)
 }
 
 #[cfg(test)]
