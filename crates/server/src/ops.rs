@@ -149,8 +149,7 @@ impl PassRules {
         if !self.built.contains_key(body) {
             let settings = self
                 .stored
-                .get(body)
-                .cloned()
+                .remove(body)
                 .unwrap_or_else(|| BodySettings::defaults_for(body));
             self.built.insert(body.to_string(), rules_of(settings)?);
         }

@@ -352,14 +352,9 @@ impl SqliteStore {
     /// same scope and the users (for the assignee filter).
     pub async fn inbox_view(&self, filter: &TicketFilter) -> Result<InboxView, StoreError> {
         let query = tickets_query(filter);
-        let scoped_out = filter.bodies.as_ref().is_some_and(|b| b.is_empty());
         self.read_raw(|db| {
             Ok(InboxView {
-                tickets: if scoped_out {
-                    Vec::new()
-                } else {
-                    tickets_on(db, &query)?
-                },
+                tickets: tickets_on(db, &query)?,
                 counts: counts_on(db, filter.bodies.as_deref(), filter.include_private)?,
                 users: users_on(db)?,
             })
@@ -686,9 +681,7 @@ impl SqliteStore {
 
     /// A page of tickets, newest activity first, inside the caller's scope.
     pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRecord>, StoreError> {
-        if filter.bodies.as_ref().is_some_and(|b| b.is_empty()) {
-            return Ok(Vec::new());
-        }
+        // An empty scope is `IN ()`: no rows.
         self.read_tickets(&tickets_query(filter)).await
     }
 }

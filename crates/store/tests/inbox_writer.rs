@@ -196,3 +196,28 @@ async fn status_tallies_follow_every_insert_status_change_and_reroute() {
         vec![("open".to_string(), 1), ("resolved".to_string(), 1)]
     );
 }
+
+/// A caller scoped to no body sees no ticket and no count, in the list and in the inbox view.
+#[tokio::test]
+async fn an_empty_scope_lists_and_counts_nothing() {
+    let (_dir, store) = open().await;
+    let first = message(1, 500);
+    store
+        .with_inbox_writer(|w| w.save_ticket_with_message(&new_ticket(&first), &first, None))
+        .await
+        .expect("batch");
+    let filter = tawasul_store::inbox::TicketFilter {
+        bodies: Some(Vec::new()),
+        include_private: true,
+        limit: 50,
+        ..Default::default()
+    };
+    assert!(store.tickets(&filter).await.expect("list").is_empty());
+    let view = store.inbox_view(&filter).await.expect("view");
+    assert!(view.tickets.is_empty() && view.counts.is_empty());
+    let everyone = tawasul_store::inbox::TicketFilter {
+        bodies: None,
+        ..filter
+    };
+    assert_eq!(store.tickets(&everyone).await.expect("list").len(), 1);
+}
