@@ -7,9 +7,12 @@
 //! every result row from its worker thread through a channel, and a page of fifty tickets cost
 //! fifty thread wake-ups; on the raw handle the rows are read where they are needed.
 //!
-//! Every function here is only called while the handle is locked out of sqlx's worker, so no
-//! other thread touches the connection or its statements.
+//! Every function here is only called while the handle is locked out of sqlx's worker (or on a
+//! reader connection the store owns, `readers::ReadConnection`, lent to one caller at a time),
+//! so no other thread touches the connection or its statements.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::{c_int, CStr, CString};
 use std::ptr::{self, NonNull};
 
@@ -17,25 +20,72 @@ use libsqlite3_sys as ffi;
 
 use crate::StoreError;
 
-/// A raw connection, valid while the caller holds sqlx's lock on it.
-pub(crate) struct Db(NonNull<ffi::sqlite3>);
+/// A raw connection, valid while the caller holds sqlx's lock on it (or owns it).
+pub(crate) struct Db {
+    handle: NonNull<ffi::sqlite3>,
+    /// Statements kept prepared between uses, by SQL text. Only a connection the store owns
+    /// has one: sqlx closes its connections when it likes, and SQLite refuses to close a
+    /// connection with statements still prepared on it.
+    cache: Option<RefCell<HashMap<Box<str>, NonNull<ffi::sqlite3_stmt>>>>,
+}
 
-/// A prepared statement, finalised on drop.
+/// How many distinct statements a connection keeps prepared. The server's reads come from a
+/// few dozen SQL shapes; a filter combination beyond the bound is prepared for its one use.
+const CACHED_STATEMENTS: usize = 128;
+
+/// A prepared statement: finalised on drop, or reset and put back in its connection's cache.
 pub(crate) struct Statement<'db> {
     raw: NonNull<ffi::sqlite3_stmt>,
     db: &'db Db,
+    /// The SQL it was cached under, when its connection keeps statements.
+    cache_key: Option<Box<str>>,
 }
 
 impl Db {
     /// Wraps a handle from `LockedSqliteHandle::as_raw_handle`.
     pub(crate) fn new(handle: NonNull<ffi::sqlite3>) -> Self {
-        Db(handle)
+        Db {
+            handle,
+            cache: None,
+        }
+    }
+
+    /// Wraps a handle the store opened and will close itself: statements stay prepared.
+    pub(crate) fn owned(handle: NonNull<ffi::sqlite3>) -> Self {
+        Db {
+            handle,
+            cache: Some(RefCell::new(HashMap::new())),
+        }
+    }
+
+    /// The raw handle, for opening and closing.
+    pub(crate) fn handle(&self) -> NonNull<ffi::sqlite3> {
+        self.handle
+    }
+
+    /// Finalises every cached statement (before the connection is closed).
+    pub(crate) fn finalize_cached(&self) {
+        if let Some(cache) = &self.cache {
+            for (_, raw) in cache.borrow_mut().drain() {
+                // SAFETY: a statement prepared on this connection, not lent out (lent ones are
+                // not in the map).
+                unsafe {
+                    ffi::sqlite3_finalize(raw.as_ptr());
+                }
+            }
+        }
+    }
+
+    /// How many statements wait prepared in the cache (for tests of the cache itself).
+    #[cfg(test)]
+    pub(crate) fn cached_statements(&self) -> usize {
+        self.cache.as_ref().map_or(0, |cache| cache.borrow().len())
     }
 
     fn error(&self, context: &str) -> StoreError {
         // SAFETY: the handle is open and locked to this thread; errmsg returns a valid C string
         // owned by SQLite until the next call on this connection.
-        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.0.as_ptr())) };
+        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.handle.as_ptr())) };
         StoreError::Sqlite(format!("{context}: {}", message.to_string_lossy()))
     }
 
@@ -46,7 +96,7 @@ impl Db {
         // SAFETY: valid handle and NUL-terminated SQL; no callback, no error buffer.
         let rc = unsafe {
             ffi::sqlite3_exec(
-                self.0.as_ptr(),
+                self.handle.as_ptr(),
                 sql_c.as_ptr(),
                 None,
                 ptr::null_mut(),
@@ -59,8 +109,17 @@ impl Db {
         Ok(())
     }
 
-    /// Prepares one statement.
+    /// Prepares one statement, or lends the one already prepared for this SQL.
     pub(crate) fn prepare(&self, sql: &str) -> Result<Statement<'_>, StoreError> {
+        if let Some(cache) = &self.cache {
+            if let Some((key, raw)) = cache.borrow_mut().remove_entry(sql) {
+                return Ok(Statement {
+                    raw,
+                    db: self,
+                    cache_key: Some(key),
+                });
+            }
+        }
         let mut raw = ptr::null_mut();
         let len =
             c_int::try_from(sql.len()).map_err(|_| StoreError::Sqlite("SQL too long".into()))?;
@@ -68,7 +127,7 @@ impl Db {
         // statement or NULL.
         let rc = unsafe {
             ffi::sqlite3_prepare_v2(
-                self.0.as_ptr(),
+                self.handle.as_ptr(),
                 sql.as_ptr().cast(),
                 len,
                 &mut raw,
@@ -76,7 +135,11 @@ impl Db {
             )
         };
         match NonNull::new(raw) {
-            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { raw, db: self }),
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement {
+                raw,
+                db: self,
+                cache_key: self.cache.as_ref().map(|_| sql.into()),
+            }),
             _ => Err(self.error("prepare")),
         }
     }
@@ -342,6 +405,19 @@ impl Statement<'_> {
 
 impl Drop for Statement<'_> {
     fn drop(&mut self) {
+        if let (Some(key), Some(cache)) = (self.cache_key.take(), &self.db.cache) {
+            let mut cache = cache.borrow_mut();
+            if cache.len() < CACHED_STATEMENTS && !cache.contains_key(&key) {
+                // SAFETY: a live statement of this connection; reset ends its read of the
+                // database (a statement left mid-step would hold its snapshot open).
+                unsafe {
+                    ffi::sqlite3_reset(self.raw.as_ptr());
+                    ffi::sqlite3_clear_bindings(self.raw.as_ptr());
+                }
+                cache.insert(key, self.raw);
+                return;
+            }
+        }
         // SAFETY: finalising a statement we prepared and no longer use.
         unsafe {
             ffi::sqlite3_finalize(self.raw.as_ptr());

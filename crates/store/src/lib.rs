@@ -8,6 +8,7 @@
 pub mod absorb;
 mod bulk;
 pub mod inbox;
+mod readers;
 mod scan;
 mod sqlite;
 

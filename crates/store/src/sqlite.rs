@@ -22,6 +22,8 @@ pub const DATABASE_FILE: &str = "tawasul.db";
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// Owned reader connections for `read_raw`, shared by every clone of the store.
+    readers: std::sync::Arc<crate::readers::ReaderPool>,
 }
 
 const POST_COLUMNS: [&str; 28] = [
@@ -230,18 +232,21 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_path_buf(),
+            readers: std::sync::Arc::new(crate::readers::ReaderPool::new(
+                path,
+                connections.max(1) as usize,
+            )),
         })
     }
 
-    /// Runs `read` on a pooled connection's raw handle, on the caller's thread: for short
-    /// reads whose rows would otherwise cross from sqlx's worker thread one by one.
+    /// Runs `read` on one of the store's own reader connections, on the caller's thread and
+    /// in one snapshot: for short reads whose rows would otherwise cross from sqlx's worker
+    /// thread one by one, on statements that stay prepared.
     pub(crate) async fn read_raw<T>(
         &self,
         read: impl FnOnce(&crate::bulk::Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut connection = self.pool().acquire().await?;
-        let mut handle = connection.lock_handle().await?;
-        read(&crate::bulk::Db::new(handle.as_raw_handle()))
+        self.readers.read(read).await
     }
 
     /// The database file.
