@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use axum::http::HeaderMap;
-use chrono::TimeZone;
+use chrono::{Datelike, TimeZone, Timelike};
 
 /// Interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +201,18 @@ pub fn cairo_time(ms: i64) -> String {
     chrono_tz::Africa::Cairo
         .timestamp_millis_opt(ms)
         .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        // Fields written directly: a strftime pattern is parsed again on every call, and the
+        // inbox shows fifty of these a page.
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -305,4 +316,17 @@ pub fn page(
         live = t(lang, "live")
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_cairo_with_summer_time_and_across_midnight() {
+        // 18:05 UTC in November is 20:05 in Cairo (UTC+2).
+        assert_eq!(cairo_time(1_795_889_100_000), "2026-11-28 20:05");
+        // 21:30 UTC on 1 July is 00:30 the next day under Egypt's summer time (UTC+3).
+        assert_eq!(cairo_time(1_782_941_400_000), "2026-07-02 00:30");
+    }
 }
