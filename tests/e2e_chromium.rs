@@ -259,6 +259,34 @@ fn an_agent_answers_a_routed_question_in_chromium_without_javascript() {
         "not resolved: {resolved}"
     );
 
+    // The outbox: the reply waits there until the operator marks it sent (no live connector).
+    driver.go(&format!("{base}/outbox"));
+    let outbox = driver.source();
+    assert!(
+        outbox.contains("في الصادر <span class=\"count\">1</span>")
+            && outbox.contains("حملة التطعيم ضد شلل الأطفال"),
+        "the reply is queued: {outbox}"
+    );
+    driver.screenshot("outbox");
+    driver.click("form[action$='/sent'] button");
+    driver.wait_for("<strong>محلولة</strong>");
+    driver.go(&format!("{base}/outbox"));
+    let outbox = driver.source();
+    assert!(
+        outbox.contains("في الصادر <span class=\"count\">0</span>")
+            && outbox.contains("أُرسل <span class=\"count\">1</span>"),
+        "the reply is marked sent: {outbox}"
+    );
+
+    // The report page the dashboard links to.
+    driver.go(&format!("{base}/report"));
+    let report = driver.source();
+    assert!(
+        report.contains("mohpegypt") && !report.contains("<script"),
+        "the report page renders without script"
+    );
+    driver.screenshot("report");
+
     // Dashboard (with the scorecards of the report), search, settings, English.
     driver.go(&format!("{base}/dashboard"));
     let dashboard = driver.source();
