@@ -76,6 +76,22 @@ impl Db {
         }
     }
 
+    /// Runs a query with `values` bound and decodes each row: the loop every raw read shares.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+        mut decode: impl FnMut(&Statement<'_>) -> T,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut statement = self.prepare(sql)?;
+        statement.bind_all(values)?;
+        let mut rows = Vec::new();
+        while statement.step()? {
+            rows.push(decode(&statement));
+        }
+        Ok(rows)
+    }
+
     /// How many statements wait prepared in the cache (for tests of the cache itself).
     #[cfg(test)]
     pub(crate) fn cached_statements(&self) -> usize {

@@ -1280,24 +1280,15 @@ pub struct InboxView {
 }
 
 fn tickets_on(db: &Db, query: &RawSql<'_>) -> Result<Vec<TicketRecord>, StoreError> {
-    let mut statement = db.prepare(&query.sql)?;
-    statement.bind_all(&query.values)?;
-    let mut tickets = Vec::new();
-    while statement.step()? {
-        tickets.push(crate::absorb::ticket_of(&statement));
-    }
-    Ok(tickets)
+    db.rows(&query.sql, &query.values, crate::absorb::ticket_of)
 }
 
 fn users_on(db: &Db) -> Result<Vec<UserRecord>, StoreError> {
-    let mut statement = db.prepare(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 ORDER BY u.name"
-    ))?;
-    let mut users = Vec::new();
-    while statement.step()? {
-        users.push(user_of(&statement));
-    }
-    Ok(users)
+    db.rows(
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.active = 1 ORDER BY u.name"),
+        &[],
+        user_of,
+    )
 }
 
 fn counts_on(
@@ -1314,13 +1305,9 @@ fn counts_on(
         query.push(" AND t.channel = 'public'");
     }
     query.push(" GROUP BY status HAVING SUM(n) > 0 ORDER BY status");
-    let mut statement = db.prepare(&query.sql)?;
-    statement.bind_all(&query.values)?;
-    let mut counts = Vec::new();
-    while statement.step()? {
-        counts.push((statement.text(0).to_string(), statement.int(1).unwrap_or(0)));
-    }
-    Ok(counts)
+    db.rows(&query.sql, &query.values, |row| {
+        (row.text(0).to_string(), row.int(1).unwrap_or(0))
+    })
 }
 
 /// What the conversation page shows besides the ticket.
@@ -1364,7 +1351,6 @@ fn history_query<'v>(
 /// official replies to them (public), or the DM conversation (private); then outbox entries and
 /// internal notes; oldest first.
 fn thread_on(db: &Db, ticket: &TicketRecord) -> Result<Vec<ThreadEntry>, StoreError> {
-    let mut entries = Vec::new();
     let entry = |kind: &str, row: &Statement<'_>, tag: Option<String>| ThreadEntry {
         kind: kind.into(),
         id: row.int(0).unwrap_or(0),
@@ -1380,10 +1366,10 @@ fn thread_on(db: &Db, ticket: &TicketRecord) -> Result<Vec<ThreadEntry>, StoreEr
             "official"
         }
     };
-    if ticket.channel == "public" {
+    let mut entries = if ticket.channel == "public" {
         // The rows linked to the ticket, never a scan of the whole tree (a ministry's post can
         // gather thousands of replies).
-        let mut statement = db.prepare(
+        db.rows(
             "SELECT p.id, COALESCE(p.created_at, 0), COALESCE(p.author_handle, ''), p.text, p.intent, \
              p.author_id = ? AS by_citizen FROM posts p WHERE p.id = ? \
              UNION ALL \
@@ -1391,79 +1377,60 @@ fn thread_on(db: &Db, ticket: &TicketRecord) -> Result<Vec<ThreadEntry>, StoreEr
              p.author_id = ? FROM ticket_messages m JOIN posts p ON p.id = m.message_id \
              WHERE m.ticket_id = ? AND m.message_kind IN ('post', 'reply') AND m.message_id != ? \
              ORDER BY 2, 1 LIMIT 500",
-        )?;
-        statement.bind_all(&[
-            ticket.citizen_id.into(),
-            ticket.thread_root.into(),
-            ticket.citizen_id.into(),
-            ticket.id.into(),
-            ticket.thread_root.into(),
-        ])?;
-        while statement.step()? {
-            entries.push(entry(
-                side(&statement, 5),
-                &statement,
-                statement.text_opt(4),
-            ));
-        }
+            &[
+                ticket.citizen_id.into(),
+                ticket.thread_root.into(),
+                ticket.citizen_id.into(),
+                ticket.id.into(),
+                ticket.thread_root.into(),
+            ],
+            |row| entry(side(row, 5), row, row.text_opt(4)),
+        )?
     } else {
-        let mut statement = db.prepare(
+        db.rows(
             "SELECT d.id, COALESCE(d.created_at, 0), COALESCE(a.handle, CAST(d.sender_id AS TEXT), ''), d.text, \
              d.sender_id = ? FROM direct_messages d LEFT JOIN accounts a ON a.id = d.sender_id \
              WHERE d.conversation_key = ? AND d.event_type = 'MessageCreate' ORDER BY d.created_at, d.id LIMIT 500",
-        )?;
-        statement.bind_all(&[ticket.citizen_id.into(), ticket.dm_key.as_deref().into()])?;
-        while statement.step()? {
-            entries.push(entry(side(&statement, 4), &statement, None));
-        }
-    }
-    let mut outbox = db.prepare(
+            &[ticket.citizen_id.into(), ticket.dm_key.as_deref().into()],
+            |row| entry(side(row, 4), row, None),
+        )?
+    };
+    entries.extend(db.rows(
         "SELECT id, created_at, COALESCE(account_handle, ''), text, status FROM outbox \
          WHERE ticket_id = ? ORDER BY id",
-    )?;
-    outbox.bind_all(&[ticket.id.into()])?;
-    while outbox.step()? {
-        entries.push(entry("outbox", &outbox, outbox.text_opt(4)));
-    }
-    let mut notes = db.prepare(
+        &[ticket.id.into()],
+        |row| entry("outbox", row, row.text_opt(4)),
+    )?);
+    entries.extend(db.rows(
         "SELECT n.id, n.created_at, COALESCE(u.name, ''), n.text FROM notes n \
          LEFT JOIN users u ON u.id = n.user_id WHERE n.ticket_id = ? ORDER BY n.id",
-    )?;
-    notes.bind_all(&[ticket.id.into()])?;
-    while notes.step()? {
-        entries.push(entry("note", &notes, None));
-    }
+        &[ticket.id.into()],
+        |row| entry("note", row, None),
+    )?);
     entries.sort_by_key(|e| (e.at, e.id));
     Ok(entries)
 }
 
 fn labels_on(db: &Db, ticket_id: i64) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        db.prepare("SELECT label FROM ticket_labels WHERE ticket_id = ? ORDER BY label")?;
-    statement.bind_all(&[ticket_id.into()])?;
-    let mut labels = Vec::new();
-    while statement.step()? {
-        labels.push(statement.text(0).to_string());
-    }
-    Ok(labels)
+    db.rows(
+        "SELECT label FROM ticket_labels WHERE ticket_id = ? ORDER BY label",
+        &[ticket_id.into()],
+        |row| row.text(0).to_string(),
+    )
 }
 
 fn canned_on(db: &Db, body: Option<&str>) -> Result<Vec<CannedResponse>, StoreError> {
-    let mut statement = db.prepare(
+    db.rows(
         "SELECT id, body_key, title, text FROM canned_responses \
          WHERE body_key IS NULL OR body_key = ? OR ? IS NULL ORDER BY title",
-    )?;
-    statement.bind_all(&[body.into(), body.into()])?;
-    let mut canned = Vec::new();
-    while statement.step()? {
-        canned.push(CannedResponse {
-            id: statement.int(0).unwrap_or(0),
-            body_key: statement.text_opt(1),
-            title: statement.text(2).to_string(),
-            text: statement.text(3).to_string(),
-        });
-    }
-    Ok(canned)
+        &[body.into(), body.into()],
+        |row| CannedResponse {
+            id: row.int(0).unwrap_or(0),
+            body_key: row.text_opt(1),
+            title: row.text(2).to_string(),
+            text: row.text(3).to_string(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -103,25 +103,21 @@ impl ReaderPool {
             Some(connection) => connection,
             None => ReadConnection::open(&self.path)?,
         };
-        let result = Self::in_snapshot(&connection.db, read);
+        // One snapshot for all of the caller's reads; a connection that fails to begin is
+        // dropped (closed) with the error.
+        connection.db.prepare("BEGIN")?.run(&[])?;
+        let value = read(&connection.db);
         // A connection whose transaction could not end is not lent again.
-        if let Ok((_, true)) = &result {
+        let ended = connection
+            .db
+            .prepare("COMMIT")
+            .and_then(|mut end| end.run(&[]));
+        if ended.is_ok() {
             if let Ok(mut idle) = self.idle.lock() {
                 idle.push(connection);
             }
         }
-        result.and_then(|(value, _)| value)
-    }
-
-    /// Runs `read` between BEGIN and COMMIT; the flag says the connection is clean after.
-    fn in_snapshot<T>(
-        db: &Db,
-        read: impl FnOnce(&Db) -> Result<T, StoreError>,
-    ) -> Result<(Result<T, StoreError>, bool), StoreError> {
-        db.prepare("BEGIN")?.run(&[])?;
-        let value = read(db);
-        let ended = db.prepare("COMMIT").and_then(|mut end| end.run(&[]));
-        Ok((value, ended.is_ok()))
+        value
     }
 }
 

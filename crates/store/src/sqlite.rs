@@ -234,7 +234,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             readers: std::sync::Arc::new(crate::readers::ReaderPool::new(
                 path,
-                connections.max(1) as usize,
+                connections as usize,
             )),
         })
     }
