@@ -15,7 +15,9 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
-use tawasul_text::{normalize_into, shipped_stemmer, tokenize, Profile, TokenKind};
+use tawasul_text::{
+    normalize_into, shipped_stemmer, tokenize_normalized, Profile, Stemmer, TokenKind,
+};
 
 /// Name under which the analyser is registered in the index.
 pub const ANALYZER: &str = "tawasul_ar";
@@ -151,25 +153,35 @@ impl Tokenizer for ArabicTokenizer {
 }
 
 /// Calls `emit(start, end, term)` for every searchable term of `text`: words and hashtag parts
-/// in the `search` normal form, stemmed; numbers as ASCII digits.
+/// in the `search` normal form, stemmed; numbers as ASCII digits. Tokenising and normalising
+/// are one pass, and words already in normal form are stemmed in place, without a copy.
 pub fn analyse(text: &str, normal: &mut String, mut emit: impl FnMut(usize, usize, &str)) {
     let stemmer = shipped_stemmer();
-    for token in tokenize(text) {
+    let mut scratch = String::new();
+    for t in tokenize_normalized(text, Profile::Search) {
+        let token = t.token;
         match token.kind {
-            TokenKind::Word | TokenKind::Hashtag => {
-                let raw = token.text(text);
-                for part in raw.split('_').filter(|p| !p.is_empty()) {
+            TokenKind::Word => {
+                let term = term_of(stemmer, t.normal(text, normal), &mut scratch);
+                if !term.is_empty() {
+                    emit(token.start, token.end, term);
+                }
+            }
+            TokenKind::Hashtag => {
+                for part in token.text(text).split('_').filter(|p| !p.is_empty()) {
                     normalize_into(part, Profile::Search, normal);
-                    let lower = normal.to_lowercase();
-                    let stem = stemmer.stem(&lower);
-                    if !stem.is_empty() {
-                        emit(token.start, token.end, &stem);
+                    let term = term_of(stemmer, normal, &mut scratch);
+                    if !term.is_empty() {
+                        emit(token.start, token.end, term);
                     }
                 }
             }
             TokenKind::Number => {
-                normalize_into(token.text(text), Profile::Search, normal);
-                let digits: String = normal.chars().filter(char::is_ascii_digit).collect();
+                let digits: String = t
+                    .normal(text, normal)
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
                 if !digits.is_empty() {
                     emit(token.start, token.end, &digits);
                 }
@@ -177,6 +189,21 @@ pub fn analyse(text: &str, normal: &mut String, mut emit: impl FnMut(usize, usiz
             _ => {}
         }
     }
+}
+
+/// The index term of a word in `search` normal form: lower-cased where a script other than
+/// ASCII and Arabic keeps capitals the profile leaves alone, then stemmed.
+fn term_of<'s>(stemmer: &Stemmer, normal: &'s str, scratch: &'s mut String) -> &'s str {
+    // a lead byte outside the Arabic block's (0xD8..=0xDB) marks another script
+    let other_script = normal
+        .bytes()
+        .any(|b| b >= 0xC0 && !(0xD8..=0xDB).contains(&b));
+    if other_script {
+        let lower = normal.to_lowercase();
+        stemmer.stem_into(&lower, scratch);
+        return scratch;
+    }
+    stemmer.stem_normal(normal, scratch)
 }
 
 #[derive(Clone, Copy)]
@@ -443,6 +470,59 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The analyser's terms spelled out step by step: tokenise, normalise each token, lower-case,
+    /// stem; what the one-pass analyser must give.
+    fn terms_step_by_step(text: &str) -> Vec<(usize, usize, String)> {
+        let stemmer = shipped_stemmer();
+        let mut out = Vec::new();
+        for token in tawasul_text::tokenize(text) {
+            let parts: Vec<&str> = match token.kind {
+                TokenKind::Word => vec![token.text(text)],
+                TokenKind::Hashtag => token
+                    .text(text)
+                    .split('_')
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+                TokenKind::Number => {
+                    let n = tawasul_text::normalize(token.text(text), Profile::Search);
+                    let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+                    if !digits.is_empty() {
+                        out.push((token.start, token.end, digits));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for part in parts {
+                let lower = tawasul_text::normalize(part, Profile::Search).to_lowercase();
+                let stem = stemmer.stem(&lower);
+                if !stem.is_empty() {
+                    out.push((token.start, token.end, stem));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn one_pass_analyser_gives_the_step_by_step_terms() {
+        let text = "وزارة الصحة: #اعرف_حقك بالمستشفيات والمدارس ١٢٣ صحته حكومتنا @MOHP 😡 \
+                    https://t.co/AbC ليه مبيردوش؟؟ الْمُعَلِّمُونَ جميـــل ﻻ ٱلله EGYPT 3ayez ΑΘΗΝΑ \
+                    Ǆemal İstanbul مستشفى أسيوط ٢٠٢٤٫٥ وووو";
+        let mut got = Vec::new();
+        let mut normal = String::new();
+        analyse(text, &mut normal, |a, b, t| got.push((a, b, t.to_string())));
+        assert_eq!(got, terms_step_by_step(text));
+        assert!(
+            got.iter().any(|(_, _, t)| t == "صحه"),
+            "ة written back: {got:?}"
+        );
+        assert!(
+            got.iter().any(|(_, _, t)| t == "αθηνα"),
+            "Greek lower-cased: {got:?}"
+        );
+    }
 
     fn service(id: &str, body: Option<&str>, title: &str, text: &str) -> Document {
         Document {

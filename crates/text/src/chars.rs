@@ -208,7 +208,49 @@ pub mod class {
     pub const DIGIT: u8 = 8;
     /// Anything that continues an Arabic word.
     pub const WORD: u8 = LETTER | MARK | TATWEEL;
+    /// The `search` profile changes or drops this character.
+    pub const SEARCH_FOLDS: u8 = 16;
+    /// The `model` profile changes or drops this character.
+    pub const MODEL_FOLDS: u8 = 32;
 }
+
+/// Class bits of ASCII bytes, for the tokeniser's byte loops (one lookup instead of a chain
+/// of range tests that mispredicts on the random letters of short links).
+pub mod ascii {
+    /// A letter or digit.
+    pub const ALNUM: u8 = 1;
+    /// A letter, digit or `_`: continues a hashtag or mention.
+    pub const TAG: u8 = 2;
+    /// Allowed in the local part of an e-mail address.
+    pub const EMAIL_LOCAL: u8 = 4;
+    /// Ends a URL: white space, controls, `"`, `<`, `>`.
+    pub const URL_STOP: u8 = 8;
+}
+
+/// Class bits of the 128 ASCII bytes; see [`ascii`].
+pub static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        let mut bits = 0;
+        if b.is_ascii_alphanumeric() {
+            bits |= ascii::ALNUM | ascii::TAG | ascii::EMAIL_LOCAL;
+        }
+        if b == b'_' {
+            bits |= ascii::TAG;
+        }
+        if matches!(b, b'.' | b'_' | b'%' | b'+' | b'-') {
+            bits |= ascii::EMAIL_LOCAL;
+        }
+        if b.is_ascii_whitespace() || b.is_ascii_control() || matches!(b, b'"' | b'<' | b'>') {
+            bits |= ascii::URL_STOP;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
 
 /// The character at `index` of the Arabic block (U+0600 + index), for building its tables.
 pub const fn arabic_block_char(index: usize) -> char {
@@ -237,16 +279,30 @@ pub static ARABIC_BLOCK_CLASS: [u8; 256] = {
         if digit_value(c).is_some() {
             bits |= class::DIGIT;
         }
+        if !folds_to_itself(c, false) {
+            bits |= class::SEARCH_FOLDS;
+        }
+        if !folds_to_itself(c, true) {
+            bits |= class::MODEL_FOLDS;
+        }
         t[i] = bits;
         i += 1;
     }
     t
 };
 
+/// Whether the `search` (or `model`) fold leaves `c` as it is, for the class table.
+const fn folds_to_itself(c: char, model: bool) -> bool {
+    match crate::normalize::fold_arabic_block(c, model) {
+        Some(m) => m as u32 == c as u32,
+        None => false,
+    }
+}
+
 /// Decode a code point of U+0600..=U+06FF from its two UTF-8 bytes (lead byte 0xD8..=0xDB):
 /// the index into the Arabic-block tables.
 #[inline]
-pub fn arabic_block_index(lead: u8, cont: u8) -> usize {
+pub const fn arabic_block_index(lead: u8, cont: u8) -> usize {
     ((((lead & 0x1F) as usize) << 6) | (cont & 0x3F) as usize) - 0x600
 }
 
@@ -281,6 +337,14 @@ mod tests {
             let bits = ARABIC_BLOCK_CLASS[arabic_block_index(e.as_bytes()[0], e.as_bytes()[1])];
             assert_eq!(bits & class::WORD != 0, is_arabic_word_char(c), "{cp:x}");
             assert_eq!(bits & class::DIGIT != 0, digit_value(c).is_some(), "{cp:x}");
+            let s = c.to_string();
+            for (bit, profile) in [
+                (class::SEARCH_FOLDS, crate::Profile::Search),
+                (class::MODEL_FOLDS, crate::Profile::Model),
+            ] {
+                let folds = crate::normalize(&s, profile) != s;
+                assert_eq!(bits & bit != 0, folds, "{cp:x} {profile:?}");
+            }
         }
     }
 

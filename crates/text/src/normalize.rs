@@ -163,6 +163,72 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
     true
 }
 
+/// Normalise an Arabic word made only of two-byte characters of the Arabic block (what the
+/// tokeniser's fast path reads): one table step per character, squeezing as it writes.
+/// Gives what [`normalize_into`] gives for such a word.
+pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut String) {
+    let table = match profile {
+        Profile::Search => &SEARCH_BLOCK,
+        Profile::Model => &MODEL_BLOCK,
+        Profile::Display => return normalize_into(word, profile, out),
+    };
+    out.clear();
+    let bytes = word.as_bytes();
+    // stretches that fold to themselves are copied whole; a run of three goes the slow way
+    let (mut copied, mut i) = (0, 0);
+    let (mut last, mut run) = (0u16, 0u32);
+    while let Some(&[lead, cont]) = bytes.get(i..i + 2) {
+        let index = arabic_block_index(lead, cont);
+        let mapped = table[index];
+        if mapped != 0 {
+            if mapped == last {
+                run += 1;
+                if run == 3 {
+                    return fold_arabic_word_squeezing(word, table, out);
+                }
+            } else {
+                last = mapped;
+                run = 1;
+            }
+        }
+        if u32::from(mapped) != 0x600 + index as u32 {
+            out.push_str(&word[copied..i]);
+            if let Some(c) = char::from_u32(u32::from(mapped)).filter(|_| mapped != 0) {
+                out.push(c);
+            }
+            copied = i + 2;
+        }
+        i += 2;
+    }
+    out.push_str(&word[copied..]);
+}
+
+/// [`fold_arabic_word_into`] for a word whose folded letters repeat three times or more.
+#[cold]
+fn fold_arabic_word_squeezing(word: &str, table: &[u16; 256], out: &mut String) {
+    out.clear();
+    let (mut last, mut run) = (0u16, 0u32);
+    for pair in word.as_bytes().chunks_exact(2) {
+        let mapped = table[arabic_block_index(pair[0], pair[1])];
+        if mapped == 0 {
+            continue;
+        }
+        if mapped == last {
+            run += 1;
+            if run == 3 {
+                out.pop();
+            }
+            if run >= 3 {
+                continue;
+            }
+        } else {
+            last = mapped;
+            run = 1;
+        }
+        out.push(char::from_u32(u32::from(mapped)).unwrap_or('\u{FFFD}'));
+    }
+}
+
 #[inline]
 fn is_ascii_digit_code(cp: u32) -> bool {
     (0x30..=0x39).contains(&cp)
@@ -187,7 +253,7 @@ const fn block_table(model: bool) -> [u16; 256] {
 }
 
 /// The fold of one character of the Arabic block; `None` when it is dropped.
-const fn fold_arabic_block(c: char, model: bool) -> Option<char> {
+pub(crate) const fn fold_arabic_block(c: char, model: bool) -> Option<char> {
     if is_arabic_mark(c) || is_invisible_junk(c) || c == TATWEEL {
         return None;
     }

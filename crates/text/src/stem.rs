@@ -147,6 +147,21 @@ impl<'a> Stemmer<'a> {
         }
     }
 
+    /// The stem of a word already in `search` normal form, as [`Stemmer::stem_into`] gives it:
+    /// a slice of `normal` itself unless a ة has to be written back (then in `scratch`), so an
+    /// indexer that already holds the normal form copies nothing.
+    pub fn stem_normal<'s>(&self, normal: &'s str, scratch: &'s mut String) -> &'s str {
+        let span = self.stem_span(normal);
+        let stem = &normal[span.start..span.end];
+        if !span.restore_teh_marbuta {
+            return stem;
+        }
+        scratch.clear();
+        scratch.push_str(stem);
+        scratch.push('ه');
+        scratch
+    }
+
     /// Stem one word into a new string.
     pub fn stem(&self, word: &str) -> String {
         let mut s = String::new();

@@ -6,11 +6,12 @@
 //! input and allocates nothing.
 
 use crate::chars::{
-    arabic_block_index, class, digit_value, is_arabic_letter, is_arabic_mark, is_arabic_word_char,
-    is_emoji_base, is_emoji_modifier, is_emoji_tag, is_emoji_text_default, is_latin_letter,
-    is_regional_indicator, is_separator, is_variation_selector, ARABIC_BLOCK_CLASS, KEYCAP,
-    TATWEEL, ZWJ, ZWNJ,
+    arabic_block_index, ascii, class, digit_value, is_arabic_letter, is_arabic_mark,
+    is_arabic_word_char, is_emoji_base, is_emoji_modifier, is_emoji_tag, is_emoji_text_default,
+    is_latin_letter, is_regional_indicator, is_separator, is_variation_selector,
+    ARABIC_BLOCK_CLASS, ASCII_CLASS, KEYCAP, TATWEEL, ZWJ, ZWNJ,
 };
+use crate::normalize::{fold_arabic_word_into, normalize_into, Profile};
 
 /// What a token is; the names are those of the CLI's JSON output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,14 +100,23 @@ impl Token {
     }
 }
 
-/// Iterator over the tokens of one text.
-pub struct Tokens<'a> {
+/// Iterator over the tokens of one text. `FOLD` makes the Arabic fast path also note what
+/// [`NormalTokens`] needs (a character seen twice in a row); plain tokenising skips that work.
+pub struct Tokens<'a, const FOLD: bool = false> {
     text: &'a str,
     pos: usize,
     char_pos: usize,
     /// What the character just before `pos` was (decides whether `#`/`@` start an entity).
     prev: Prev,
+    /// Class bits seen in the last token when it was an Arabic word read wholly on the
+    /// byte-level fast path, else [`NOT_FAST`]: what [`NormalTokens`] judges it by.
+    word_bits: u8,
 }
+
+/// `word_bits` of a token that did not come from the Arabic fast path.
+const NOT_FAST: u8 = 0x80;
+/// `word_bits` flag: a character followed by itself (a run the squeeze may shorten).
+const DOUBLED: u8 = 0x40;
 
 /// The class of the character before the cursor: all the tokeniser needs to remember.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,11 +144,16 @@ impl Prev {
 
 /// Tokenise `text`; see [`TokenKind`] for the rules.
 pub fn tokenize(text: &str) -> Tokens<'_> {
+    tokens_of(text)
+}
+
+fn tokens_of<const FOLD: bool>(text: &str) -> Tokens<'_, FOLD> {
     Tokens {
         text,
         pos: 0,
         char_pos: 0,
         prev: Prev::Other,
+        word_bits: NOT_FAST,
     }
 }
 
@@ -162,12 +177,13 @@ fn char_at(text: &str, pos: usize) -> Option<char> {
     text[pos..].chars().next()
 }
 
-impl<'a> Tokens<'a> {
+impl<'a, const FOLD: bool> Tokens<'a, FOLD> {
     #[inline]
     fn peek(&self, pos: usize) -> Option<char> {
         char_at(self.text, pos)
     }
 
+    #[inline(always)]
     fn emit(&mut self, kind: TokenKind, end: usize, nchars: usize) -> Token {
         let tok = Token {
             kind,
@@ -331,9 +347,7 @@ impl<'a> Tokens<'a> {
         let local = b
             .iter()
             .take(MAX_EMAIL_LOCAL + 1)
-            .take_while(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
-            })
+            .take_while(|&&c| c < 0x80 && ASCII_CLASS[usize::from(c)] & ascii::EMAIL_LOCAL != 0)
             .count();
         if local == 0 || local > MAX_EMAIL_LOCAL || b.get(local) != Some(&b'@') {
             return None;
@@ -368,31 +382,27 @@ impl<'a> Tokens<'a> {
     /// punctuation given back (a closing bracket is kept when the URL opened one).
     fn url_path_len(&self, pos: usize) -> usize {
         let rest = &self.text[pos..];
+        let bytes = rest.as_bytes();
         let mut end = 0;
-        for (i, c) in rest.char_indices() {
-            let stop = if c.is_ascii() {
-                c.is_ascii_whitespace() || c.is_ascii_control() || matches!(c, '"' | '<' | '>')
+        while let Some(&b) = bytes.get(end) {
+            if b < 0x80 {
+                if ASCII_CLASS[usize::from(b)] & ascii::URL_STOP != 0 {
+                    break;
+                }
+                end += 1;
             } else {
-                is_separator(c) || is_emoji_base(c)
-            };
-            if stop {
-                break;
+                let Some(c) = char_at(rest, end) else { break };
+                if is_separator(c) || is_emoji_base(c) {
+                    break;
+                }
+                end += c.len_utf8();
             }
-            end = i + c.len_utf8();
         }
         let mut s = &rest[..end];
         // bracket balance counted once, then kept up to date while trimming (linear time)
-        let (mut open_paren, mut close_paren, mut open_sq, mut close_sq) =
-            (0usize, 0usize, 0usize, 0usize);
-        for b in s.bytes() {
-            match b {
-                b'(' => open_paren += 1,
-                b')' => close_paren += 1,
-                b'[' => open_sq += 1,
-                b']' => close_sq += 1,
-                _ => {}
-            }
-        }
+        let count = |x: u8| s.bytes().filter(|&b| b == x).count();
+        let (open_paren, mut close_paren, open_sq, mut close_sq) =
+            (count(b'('), count(b')'), count(b'['), count(b']'));
         while let Some(c) = s.chars().next_back() {
             let trailing = match c {
                 '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»'
@@ -434,7 +444,8 @@ impl<'a> Tokens<'a> {
                 end += 2;
                 n += 1;
             } else if end < bytes.len()
-                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                && bytes[end] < 0x80
+                && ASCII_CLASS[usize::from(bytes[end])] & ascii::TAG != 0
             {
                 has_letter |= bytes[end].is_ascii_alphabetic();
                 end += 1;
@@ -492,22 +503,34 @@ impl<'a> Tokens<'a> {
         (p, n)
     }
 
-    fn scan_arabic_word(&self, pos: usize) -> (usize, usize) {
+    /// An Arabic word at `pos`: (byte end, chars, class bits of its characters ORed, with
+    /// [`NOT_FAST`] when a character outside the two-byte fast path was taken in).
+    #[inline(always)]
+    fn scan_arabic_word(&self, pos: usize) -> (usize, usize, u8) {
         let bytes = self.text.as_bytes();
         let mut end = pos;
-        let mut n = 0;
+        let mut seen = 0u8;
+        let mut last = usize::MAX;
         // fast path: two-byte code points of the Arabic block, one table lookup each
         while end + 1 < bytes.len() && (0xD8..=0xDB).contains(&bytes[end]) {
-            let bits = ARABIC_BLOCK_CLASS[arabic_block_index(bytes[end], bytes[end + 1])];
+            let index = arabic_block_index(bytes[end], bytes[end + 1]);
+            let bits = ARABIC_BLOCK_CLASS[index];
             if bits & class::WORD == 0 {
-                return (end, n);
+                break;
+            }
+            seen |= bits;
+            if FOLD {
+                seen |= if index == last { DOUBLED } else { 0 };
+                last = index;
             }
             end += 2;
-            n += 1;
         }
-        if end == bytes.len() || bytes[end] < 0x80 {
-            return (end, n);
+        let mut n = (end - pos) / 2;
+        // the word ends at ASCII, at the end of the text, or at a sign of the Arabic block
+        if end == bytes.len() || bytes[end] < 0x80 || (0xD8..=0xDB).contains(&bytes[end]) {
+            return (end, n, seen);
         }
+        let fast_end = end;
         let pos = end;
         let mut it = self.text[pos..].chars().peekable();
         while let Some(c) = it.next() {
@@ -522,7 +545,10 @@ impl<'a> Tokens<'a> {
             end += c.len_utf8();
             n += 1;
         }
-        (end, n)
+        if end > fast_end {
+            seen |= NOT_FAST;
+        }
+        (end, n, seen)
     }
 
     /// A word of a non-Arabic script; ASCII digits and inner apostrophes allowed.
@@ -555,11 +581,13 @@ fn is_combining_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20DC}' | '\u{FE20}'..='\u{FE2F}')
 }
 
-impl<'a> Iterator for Tokens<'a> {
+impl<'a, const FOLD: bool> Iterator for Tokens<'a, FOLD> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
         let bytes = self.text.as_bytes();
+        self.word_bits = NOT_FAST;
         // skip separators; an Arabic word or plain ASCII goes straight to its scanner
         loop {
             let b = *bytes.get(self.pos)?;
@@ -572,7 +600,8 @@ impl<'a> Iterator for Tokens<'a> {
                 0xD8..=0xDB if self.pos + 1 < bytes.len() => {
                     let bits = ARABIC_BLOCK_CLASS[arabic_block_index(b, bytes[self.pos + 1])];
                     if bits & class::WORD != 0 {
-                        let (end, n) = self.scan_arabic_word(self.pos);
+                        let (end, n, seen) = self.scan_arabic_word(self.pos);
+                        self.word_bits = seen;
                         return Some(self.emit(TokenKind::Word, end, n));
                     }
                     if b == 0xD8 && bytes[self.pos + 1] == 0x9C {
@@ -643,7 +672,7 @@ impl<'a> Iterator for Tokens<'a> {
         }
 
         if is_arabic_word_char(c) {
-            let (end, n) = self.scan_arabic_word(pos);
+            let (end, n, _) = self.scan_arabic_word(pos);
             return Some(self.emit(TokenKind::Word, end, n));
         }
         if is_arabic_letter(c) || c.is_alphabetic() {
@@ -654,6 +683,124 @@ impl<'a> Iterator for Tokens<'a> {
         }
         Some(self.emit(TokenKind::Punct, pos + c_len, 1))
     }
+}
+
+/// Tokenise `text` and tell, for every token, whether normalising its text under `profile`
+/// would change it: the tokeniser already looks every Arabic character up in its class table,
+/// so most words are known to be in normal form without a second pass over them.
+pub fn tokenize_normalized(text: &str, profile: Profile) -> NormalTokens<'_> {
+    NormalTokens {
+        tokens: tokens_of(text),
+        profile,
+    }
+}
+
+/// Iterator of [`NormalToken`]s; see [`tokenize_normalized`].
+pub struct NormalTokens<'a> {
+    tokens: Tokens<'a, true>,
+    profile: Profile,
+}
+
+/// A token, with what its normal form costs to get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NormalToken {
+    /// The token, as [`tokenize`] gives it.
+    pub token: Token,
+    /// Class bits the scan saw (or [`NOT_FAST`]), judged only when a normal form is asked for.
+    word_bits: u8,
+    profile: Profile,
+}
+
+impl NormalToken {
+    /// True when [`Token::text`] is already in the profile's normal form, so that
+    /// [`NormalToken::normal`] borrows it instead of writing it out.
+    #[inline]
+    pub fn unchanged(&self, input: &str) -> bool {
+        let squeezes = self.profile != Profile::Display;
+        let bits = self.word_bits;
+        if bits & NOT_FAST == 0 {
+            // an Arabic word of two-byte characters: unchanged unless one of them folds
+            let folds = match self.profile {
+                Profile::Search => class::SEARCH_FOLDS,
+                Profile::Model => class::MODEL_FOLDS,
+                // no character of the fast path is invisible junk
+                Profile::Display => 0,
+            };
+            return bits & folds == 0
+                && (bits & DOUBLED == 0
+                    || !squeezes
+                    || !has_run_of_three_pairs(
+                        &input.as_bytes()[self.token.start..self.token.end],
+                    ));
+        }
+        let bytes = self.token.text(input).as_bytes();
+        bytes.is_ascii()
+            && (!squeezes
+                || (!bytes.iter().any(u8::is_ascii_uppercase) && !has_run_of_three_ascii(bytes)))
+    }
+
+    /// `normalize(token.text(input), profile)`: the input itself when it is unchanged (no copy),
+    /// else written into `buf`.
+    #[inline]
+    pub fn normal<'s>(&self, input: &'s str, buf: &'s mut String) -> &'s str {
+        let text = self.token.text(input);
+        if self.unchanged(input) {
+            return text;
+        }
+        if self.word_bits & NOT_FAST == 0 {
+            fold_arabic_word_into(text, self.profile, buf);
+        } else {
+            normalize_into(text, self.profile, buf);
+        }
+        buf
+    }
+}
+
+impl<'a> Iterator for NormalTokens<'a> {
+    type Item = NormalToken;
+
+    #[inline]
+    fn next(&mut self) -> Option<NormalToken> {
+        let token = self.tokens.next()?;
+        Some(NormalToken {
+            token,
+            word_bits: self.tokens.word_bits,
+            profile: self.profile,
+        })
+    }
+}
+
+/// Whether three equal two-byte characters follow one another (the squeeze of the `search`
+/// and `model` profiles would shorten them).
+#[inline]
+fn has_run_of_three_pairs(bytes: &[u8]) -> bool {
+    let mut units = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let Some(mut last) = units.next() else {
+        return false;
+    };
+    let mut run = 1;
+    for u in units {
+        if u == last {
+            run += 1;
+            if run == 3 {
+                return true;
+            }
+        } else {
+            last = u;
+            run = 1;
+        }
+    }
+    false
+}
+
+/// Whether three equal ASCII characters other than digits follow one another.
+#[inline]
+fn has_run_of_three_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && !w[0].is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -710,6 +857,48 @@ mod tests {
         let s = "a-".repeat(200_000);
         let n = tokenize(&s).count();
         assert_eq!(n, 400_000);
+    }
+
+    /// (text, unchanged) of every token under `profile`.
+    fn hints(s: &str, profile: Profile) -> Vec<(&str, bool)> {
+        tokenize_normalized(s, profile)
+            .map(|t| (t.token.text(s), t.unchanged(s)))
+            .collect()
+    }
+
+    #[test]
+    fn words_in_normal_form_are_borrowed_and_folding_words_are_not() {
+        let s = "وزير الصحه يزور مستشفى أسيوط الْيوم مسئول جمييييل جمييل RT مصر، rt";
+        assert_eq!(
+            hints(s, Profile::Search),
+            vec![
+                ("وزير", true),
+                ("الصحه", true),
+                ("يزور", true),
+                ("مستشفى", false),
+                ("أسيوط", false),
+                ("الْيوم", false),
+                ("مسئول", true),
+                ("جمييييل", false),
+                ("جمييل", true),
+                ("RT", false),
+                ("مصر", true),
+                ("،", false),
+                ("rt", true),
+            ]
+        );
+        // the hamza on a carrier folds under `model` only; `display` keeps letters as written
+        assert_eq!(hints("مسئول", Profile::Model), vec![("مسئول", false)]);
+        assert_eq!(
+            hints("أسيوط الْيوم", Profile::Display),
+            vec![("أسيوط", true), ("الْيوم", true)]
+        );
+        let mut buf = String::new();
+        let t = tokenize_normalized(s, Profile::Search).next().unwrap();
+        assert!(
+            std::ptr::eq(t.normal(s, &mut buf), &s[..t.token.end]),
+            "borrowed, not copied"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-use tawasul_text::{normalize_into, shipped_stemmer, tokenize, Profile, TokenKind};
+use tawasul_text::{
+    normalize_into, shipped_stemmer, tokenize, tokenize_normalized, Profile, TokenKind,
+};
 
 #[test]
 fn tokenise_normalise_stem_allocate_nothing_per_token() {
@@ -39,6 +41,11 @@ fn tokenise_normalise_stem_allocate_nothing_per_token() {
             if matches!(t.kind, TokenKind::Word | TokenKind::Hashtag) {
                 normalize_into(t.text(text), Profile::Search, &mut norm);
                 stemmer.stem_into(t.text(text), &mut stemmed);
+            }
+        }
+        for p in [Profile::Search, Profile::Model, Profile::Display] {
+            for t in tokenize_normalized(text, p) {
+                *count += t.normal(text, &mut norm).len().min(1);
             }
         }
     };

@@ -2,7 +2,7 @@
 //! that is idempotent, stems that are idempotent on their own output's normal form.
 
 use proptest::prelude::*;
-use tawasul_text::{normalize, stem, tokenize, weighted_length, Profile};
+use tawasul_text::{normalize, stem, tokenize, tokenize_normalized, weighted_length, Profile};
 
 /// Strings biased towards the characters that matter here: Arabic letters and marks,
 /// joiners, bidi controls, emoji parts, sigils, digits of three scripts.
@@ -62,6 +62,14 @@ fn social_text() -> impl Strategy<Value = String> {
         "\n",
         "ك",
         "ی",
+        "ييي",
+        "ووو",
+        "ooo",
+        "ؤ",
+        "ئ",
+        "\u{061C}",
+        "ABC",
+        "mm",
     ]);
     prop::collection::vec(
         prop_oneof![
@@ -89,6 +97,23 @@ proptest! {
             let ce = chars.iter().position(|(b, _)| *b == t.end).unwrap_or(chars.len());
             prop_assert_eq!((t.char_start, t.char_end), (cs, ce));
             last_end = t.end;
+        }
+    }
+
+    #[test]
+    fn fused_normal_forms_equal_normalising_each_token(s in social_text()) {
+        let mut buf = String::new();
+        for p in [Profile::Search, Profile::Display, Profile::Model] {
+            let plain: Vec<_> = tokenize(&s).collect();
+            let fused: Vec<_> = tokenize_normalized(&s, p).collect();
+            prop_assert_eq!(fused.iter().map(|t| t.token).collect::<Vec<_>>(), plain);
+            for t in fused {
+                let expected = normalize(t.token.text(&s), p);
+                if t.unchanged(&s) {
+                    prop_assert_eq!(t.token.text(&s), expected.as_str(), "{:?} {:?}", p, t);
+                }
+                prop_assert_eq!(t.normal(&s, &mut buf), expected.as_str(), "{:?} {:?}", p, t);
+            }
         }
     }
 
