@@ -225,6 +225,9 @@ pub mod ascii {
     pub const EMAIL_LOCAL: u8 = 4;
     /// Ends a URL: white space, controls, `"`, `<`, `>`.
     pub const URL_STOP: u8 = 8;
+    /// Always a `punct` token of its own: not a letter, digit or white space, and unable to
+    /// start an entity (`#`, `@` and `*` can: hashtags, mentions, keycaps).
+    pub const PUNCT: u8 = 16;
 }
 
 /// Class bits of the 128 ASCII bytes; see [`ascii`].
@@ -245,6 +248,14 @@ pub static ASCII_CLASS: [u8; 128] = {
         }
         if b.is_ascii_whitespace() || b.is_ascii_control() || matches!(b, b'"' | b'<' | b'>') {
             bits |= ascii::URL_STOP;
+        }
+        if !b.is_ascii_alphanumeric()
+            && !matches!(
+                b,
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | b'#' | b'@' | b'*'
+            )
+        {
+            bits |= ascii::PUNCT;
         }
         t[i] = bits;
         i += 1;

@@ -167,40 +167,49 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
 /// tokeniser's fast path reads): one table step per character, squeezing as it writes.
 /// Gives what [`normalize_into`] gives for such a word.
 pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut String) {
-    let table = match profile {
-        Profile::Search => &SEARCH_BLOCK,
-        Profile::Model => &MODEL_BLOCK,
+    let (table, chars) = match profile {
+        Profile::Search => (&SEARCH_BLOCK, &SEARCH_CHARS),
+        Profile::Model => (&MODEL_BLOCK, &MODEL_CHARS),
         Profile::Display => return normalize_into(word, profile, out),
     };
     out.clear();
-    let bytes = word.as_bytes();
-    // stretches that fold to themselves are copied whole; a run of three goes the slow way
-    let (mut copied, mut i) = (0, 0);
-    let (mut last, mut run) = (0u16, 0u32);
-    while let Some(&[lead, cont]) = bytes.get(i..i + 2) {
-        let index = arabic_block_index(lead, cont);
-        let mapped = table[index];
-        if mapped != 0 {
-            if mapped == last {
-                run += 1;
-                if run == 3 {
-                    return fold_arabic_word_squeezing(word, table, out);
-                }
-            } else {
-                last = mapped;
-                run = 1;
-            }
+    out.reserve(word.len());
+    // one `push` of a ready `char` a letter: two bytes written in place, no copy call
+    let (mut last, mut run) = ('\0', 0u32);
+    for pair in word.as_bytes().chunks_exact(2) {
+        let c = chars[arabic_block_index(pair[0], pair[1]) & 0xFF];
+        if c == '\0' {
+            continue;
         }
-        if u32::from(mapped) != 0x600 + index as u32 {
-            out.push_str(&word[copied..i]);
-            if let Some(c) = char::from_u32(u32::from(mapped)).filter(|_| mapped != 0) {
-                out.push(c);
+        if c == last {
+            run += 1;
+            if run == 3 {
+                return fold_arabic_word_squeezing(word, table, out);
             }
-            copied = i + 2;
+        } else {
+            last = c;
+            run = 1;
         }
-        i += 2;
+        out.push(c);
     }
-    out.push_str(&word[copied..]);
+}
+
+/// The `search` fold of U+0600..=U+06FF as ready characters (`'\0'` = dropped).
+static SEARCH_CHARS: [char; 256] = char_table(&SEARCH_BLOCK);
+/// The `model` fold of U+0600..=U+06FF as ready characters (`'\0'` = dropped).
+static MODEL_CHARS: [char; 256] = char_table(&MODEL_BLOCK);
+
+const fn char_table(block: &[u16; 256]) -> [char; 256] {
+    let mut t = ['\0'; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = match char::from_u32(block[i] as u32) {
+            Some(c) => c,
+            None => '\0',
+        };
+        i += 1;
+    }
+    t
 }
 
 /// [`fold_arabic_word_into`] for a word whose folded letters repeat three times or more.

@@ -553,9 +553,21 @@ impl<'a, const FOLD: bool> Tokens<'a, FOLD> {
 
     /// A word of a non-Arabic script; ASCII digits and inner apostrophes allowed.
     fn scan_other_word(&self, pos: usize) -> (usize, usize) {
-        let mut end = pos;
-        let mut n = 0;
-        let mut it = self.text[pos..].chars().peekable();
+        let bytes = self.text.as_bytes();
+        // fast path: a run of ASCII letters and digits, done when ASCII other than an
+        // apostrophe (or the end) follows
+        let ascii_run = bytes[pos..]
+            .iter()
+            .take_while(|&&b| b < 0x80 && ASCII_CLASS[usize::from(b)] & ascii::ALNUM != 0)
+            .count();
+        let mut end = pos + ascii_run;
+        let mut n = ascii_run;
+        match bytes.get(end) {
+            None => return (end, n),
+            Some(&b) if b < 0x80 && b != b'\'' => return (end, n),
+            _ => {}
+        }
+        let mut it = self.text[end..].chars().peekable();
         while let Some(c) = it.next() {
             let ok = if c == '\'' || c == '’' {
                 n > 0 && it.peek().is_some_and(|d| d.is_alphabetic())
@@ -587,7 +599,9 @@ impl<'a, const FOLD: bool> Iterator for Tokens<'a, FOLD> {
     #[inline]
     fn next(&mut self) -> Option<Token> {
         let bytes = self.text.as_bytes();
-        self.word_bits = NOT_FAST;
+        if FOLD {
+            self.word_bits = NOT_FAST;
+        }
         // skip separators; an Arabic word or plain ASCII goes straight to its scanner
         loop {
             let b = *bytes.get(self.pos)?;
@@ -600,9 +614,21 @@ impl<'a, const FOLD: bool> Iterator for Tokens<'a, FOLD> {
                 0xD8..=0xDB if self.pos + 1 < bytes.len() => {
                     let bits = ARABIC_BLOCK_CLASS[arabic_block_index(b, bytes[self.pos + 1])];
                     if bits & class::WORD != 0 {
+                        // the common token, emitted here: an Arabic word ends in a non-ASCII
+                        // character, so the next `#` or `@` may start an entity
                         let (end, n, seen) = self.scan_arabic_word(self.pos);
+                        let token = Token {
+                            kind: TokenKind::Word,
+                            start: self.pos,
+                            end,
+                            char_start: self.char_pos,
+                            char_end: self.char_pos + n,
+                        };
                         self.word_bits = seen;
-                        return Some(self.emit(TokenKind::Word, end, n));
+                        self.prev = Prev::Other;
+                        self.pos = end;
+                        self.char_pos += n;
+                        return Some(token);
                     }
                     if b == 0xD8 && bytes[self.pos + 1] == 0x9C {
                         // U+061C ARABIC LETTER MARK: invisible
@@ -611,6 +637,9 @@ impl<'a, const FOLD: bool> Iterator for Tokens<'a, FOLD> {
                         continue;
                     }
                     break;
+                }
+                b if b < 0x80 && ASCII_CLASS[usize::from(b)] & ascii::PUNCT != 0 => {
+                    return Some(self.emit(TokenKind::Punct, self.pos + 1, 1));
                 }
                 0x00..=0x7F => break,
                 _ => {
@@ -899,6 +928,33 @@ mod tests {
             std::ptr::eq(t.normal(s, &mut buf), &s[..t.token.end]),
             "borrowed, not copied"
         );
+    }
+
+    #[test]
+    fn ascii_fast_paths_keep_the_general_rules() {
+        assert_eq!(
+            toks("don't rock'n'roll RT: a_b & \u{1}x *️⃣ #1 #x @y 5G"),
+            vec![
+                ("word", "don't".into()),
+                ("word", "rock'n'roll".into()),
+                ("word", "RT".into()),
+                ("punct", ":".into()),
+                ("word", "a".into()),
+                ("punct", "_".into()),
+                ("word", "b".into()),
+                ("punct", "&".into()),
+                ("punct", "\u{1}".into()),
+                ("word", "x".into()),
+                ("emoji", "*️⃣".into()),
+                ("punct", "#".into()),
+                ("number", "1".into()),
+                ("hashtag", "x".into()),
+                ("mention", "y".into()),
+                ("word", "5G".into()),
+            ]
+        );
+        // an ASCII run continues into Latin letters beyond ASCII
+        assert_eq!(toks("café"), vec![("word", "café".into())]);
     }
 
     #[test]
