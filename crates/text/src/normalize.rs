@@ -167,24 +167,27 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
 /// tokeniser's fast path reads): one table step per character, squeezing as it writes.
 /// Gives what [`normalize_into`] gives for such a word.
 pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut String) {
-    let (table, chars) = match profile {
-        Profile::Search => (&SEARCH_BLOCK, &SEARCH_CHARS),
-        Profile::Model => (&MODEL_BLOCK, &MODEL_CHARS),
+    let chars = match profile {
+        Profile::Search => &SEARCH_CHARS,
+        Profile::Model => &MODEL_CHARS,
         Profile::Display => return normalize_into(word, profile, out),
     };
     out.clear();
     out.reserve(word.len());
-    // one `push` of a ready `char` a letter: two bytes written in place, no copy call
     let (mut last, mut run) = ('\0', 0u32);
     for pair in word.as_bytes().chunks_exact(2) {
         let c = chars[arabic_block_index(pair[0], pair[1]) & 0xFF];
         if c == '\0' {
             continue;
         }
+        // the squeeze, as `Squeezer` does it: a third equal letter takes the second back
         if c == last {
             run += 1;
             if run == 3 {
-                return fold_arabic_word_squeezing(word, table, out);
+                out.pop();
+            }
+            if run >= 3 {
+                continue;
             }
         } else {
             last = c;
@@ -210,32 +213,6 @@ const fn char_table(block: &[u16; 256]) -> [char; 256] {
         i += 1;
     }
     t
-}
-
-/// [`fold_arabic_word_into`] for a word whose folded letters repeat three times or more.
-#[cold]
-fn fold_arabic_word_squeezing(word: &str, table: &[u16; 256], out: &mut String) {
-    out.clear();
-    let (mut last, mut run) = (0u16, 0u32);
-    for pair in word.as_bytes().chunks_exact(2) {
-        let mapped = table[arabic_block_index(pair[0], pair[1])];
-        if mapped == 0 {
-            continue;
-        }
-        if mapped == last {
-            run += 1;
-            if run == 3 {
-                out.pop();
-            }
-            if run >= 3 {
-                continue;
-            }
-        } else {
-            last = mapped;
-            run = 1;
-        }
-        out.push(char::from_u32(u32::from(mapped)).unwrap_or('\u{FFFD}'));
-    }
 }
 
 #[inline]
