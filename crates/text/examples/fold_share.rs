@@ -5,7 +5,7 @@ use tawasul_text::{tokenize_normalized, Profile, TokenKind};
 fn main() {
     let path = std::env::args().nth(1).expect("usage: fold_share FILE");
     let text = std::fs::read_to_string(&path).expect("readable UTF-8 file");
-    let (mut words, mut unchanged, mut arabic_dirty) = (0usize, 0usize, 0usize);
+    let (mut words, mut unchanged, mut changed) = (0usize, 0usize, 0usize);
     let mut why = std::collections::HashMap::<char, usize>::new();
     for l in text.lines() {
         for t in tokenize_normalized(l, Profile::Search) {
@@ -14,7 +14,7 @@ fn main() {
                 if t.unchanged(l) {
                     unchanged += 1;
                 } else {
-                    arabic_dirty += 1;
+                    changed += 1;
                     let s = t.token.text(l);
                     for c in s.chars() {
                         if tawasul_text::normalize(&c.to_string(), Profile::Search) != c.to_string()
@@ -30,7 +30,7 @@ fn main() {
     let mut v: Vec<_> = why.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1));
     println!(
-        "words {words} unchanged {unchanged} ({:.1}%) changed {arabic_dirty}",
+        "words {words} unchanged {unchanged} ({:.1}%) changed {changed}",
         100.0 * unchanged as f64 / words as f64
     );
     for (c, n) in v.iter().take(12) {

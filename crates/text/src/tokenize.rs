@@ -747,6 +747,7 @@ impl NormalToken {
     pub fn unchanged(&self, input: &str) -> bool {
         let squeezes = self.profile != Profile::Display;
         let bits = self.word_bits;
+        let bytes = self.token.text(input).as_bytes();
         if bits & NOT_FAST == 0 {
             // an Arabic word of two-byte characters: unchanged unless one of them folds
             let folds = match self.profile {
@@ -756,16 +757,11 @@ impl NormalToken {
                 Profile::Display => 0,
             };
             return bits & folds == 0
-                && (bits & DOUBLED == 0
-                    || !squeezes
-                    || !has_run_of_three_pairs(
-                        &input.as_bytes()[self.token.start..self.token.end],
-                    ));
+                && (bits & DOUBLED == 0 || !squeezes || !has_run_of_three(bytes, 2));
         }
-        let bytes = self.token.text(input).as_bytes();
         bytes.is_ascii()
             && (!squeezes
-                || (!bytes.iter().any(u8::is_ascii_uppercase) && !has_run_of_three_ascii(bytes)))
+                || (!bytes.iter().any(u8::is_ascii_uppercase) && !has_run_of_three(bytes, 1)))
     }
 
     /// `normalize(token.text(input), profile)`: the input itself when it is unchanged (no copy),
@@ -799,37 +795,15 @@ impl<'a> Iterator for NormalTokens<'a> {
     }
 }
 
-/// Whether three equal two-byte characters follow one another (the squeeze of the `search`
-/// and `model` profiles would shorten them).
+/// Whether three equal characters of `width` bytes each (1 for ASCII, 2 for the Arabic block)
+/// follow one another, digits excepted: the squeeze of `search` and `model` would shorten them.
 #[inline]
-fn has_run_of_three_pairs(bytes: &[u8]) -> bool {
-    let mut units = bytes
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]));
-    let Some(mut last) = units.next() else {
-        return false;
-    };
-    let mut run = 1;
-    for u in units {
-        if u == last {
-            run += 1;
-            if run == 3 {
-                return true;
-            }
-        } else {
-            last = u;
-            run = 1;
-        }
-    }
-    false
-}
-
-/// Whether three equal ASCII characters other than digits follow one another.
-#[inline]
-fn has_run_of_three_ascii(bytes: &[u8]) -> bool {
-    bytes
-        .windows(3)
-        .any(|w| w[0] == w[1] && w[1] == w[2] && !w[0].is_ascii_digit())
+fn has_run_of_three(bytes: &[u8], width: usize) -> bool {
+    bytes.windows(3 * width).step_by(width).any(|w| {
+        let (a, rest) = w.split_at(width);
+        let (b, c) = rest.split_at(width);
+        a == b && b == c && !a[0].is_ascii_digit()
+    })
 }
 
 #[cfg(test)]
