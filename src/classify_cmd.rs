@@ -278,8 +278,17 @@ fn cap_per_label(rows: &mut Vec<Labelled>, cap: usize, labels: usize, seed: u64)
     rows.retain(|_| keep.next().unwrap_or(false));
 }
 
-/// Every source's rows. A training row whose text is also in a held-out source is left out
-/// (before any cap), so the held-out score never rewards memory.
+/// What two copies of one message share however a data set re-spaced or re-quoted it: its
+/// letters and digits, lower-cased. Copies of a held-out message are found by this key.
+fn leak_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every source's rows. A training row that is a copy of a held-out row (same `leak_key`) is
+/// left out before any cap, so the held-out score never rewards memory.
 fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
     let mut sources = Vec::with_capacity(recipe.data.len());
     for source in &recipe.data {
@@ -289,12 +298,12 @@ fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
         .iter()
         .flatten()
         .filter(|i| i.heldout)
-        .map(|i| i.text.trim().to_string())
+        .map(|i| leak_key(&i.text))
         .collect();
     let mut out = Vec::new();
     for (source, mut rows) in recipe.data.iter().zip(sources) {
         if !heldout.is_empty() {
-            rows.retain(|i| i.heldout || !heldout.contains(i.text.trim()));
+            rows.retain(|i| i.heldout || !heldout.contains(&leak_key(&i.text)));
         }
         if let Some(cap) = source.max_per_label {
             cap_per_label(&mut rows, cap, recipe.labels.len(), recipe.training.seed);
@@ -726,7 +735,7 @@ mod tests {
         write(
             dir.path(),
             "gold.tsv",
-            "entity\ttext\nمطار ب\tالجوازات في المطار بطيئة جدا النهارده\n",
+            "entity\ttext\nمطار ب\t\"الجوازات  في المطار بطيئة جدا النهارده\"\n",
         );
         let recipe: Recipe = toml::from_str(
             r#"
@@ -777,7 +786,7 @@ mod tests {
             .map(|i| (recipe.labels[i.label].as_str(), i.text.as_str(), i.heldout))
             .collect();
         // "ممتاز" is under min_words; one civil_aviation row survives the cap, and not the one
-        // the held-out file also has; the CSV's quoted newline is kept; politics is unmapped.
+        // the held-out file also has (re-spaced and quoted there); the CSV's quoted newline is kept; politics is unmapped.
         assert_eq!(
             seen,
             vec![
@@ -787,11 +796,23 @@ mod tests {
                 ("interior", "تجديد رخصة مركبة\nالرخصة، شهادة الفحص", false),
                 (
                     "civil_aviation",
-                    "الجوازات في المطار بطيئة جدا النهارده",
+                    "\"الجوازات  في المطار بطيئة جدا النهارده\"",
                     true
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_held_out_copy_is_found_whatever_its_spacing_and_quoting() {
+        // Regression: 28 of the 52 CT22 tweets in the gold intent file differ from the CT22
+        // files only by doubled spaces or CSV-style quotes, and an exact match let them leak.
+        let key = leak_key("\"وسبق أن أكدت  منظمة الصحة \"\"لوقت طويل\"\"\" COVID");
+        assert_eq!(
+            key,
+            leak_key("وسبق أن أكدت منظمة الصحة \"لوقت طويل\" covid")
+        );
+        assert_ne!(key, leak_key("وسبق أن أكدت منظمة الصحة لوقت قصير covid"));
     }
 
     #[test]
