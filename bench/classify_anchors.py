@@ -40,14 +40,17 @@ def cross_validate(make, texts, labels, folds, fit_all=False):
     throughput measurement, which runs on its own afterwards). The fits run two at a time, one
     per core: only their results are wanted here."""
     predicted = [None] * len(texts)
-    jobs = [delayed(fold_predictions)(make, texts, labels, folds, k) for k in sorted(set(folds))]
+    # Fold -1 holds train_only items (weak labels): trained on in every fold, never scored.
+    jobs = [delayed(fold_predictions)(make, texts, labels, folds, k) for k in sorted(set(folds)) if k >= 0]
     if fit_all:
         jobs.append(delayed(make)(texts, labels))
     runs = Parallel(n_jobs=2)(jobs)
     for test, predictions in runs[:len(runs) - fit_all]:
         for i, p in zip(test, predictions):
             predicted[i] = p
-    return f1_score(labels, predicted, average="macro"), (runs[-1] if fit_all else None)
+    scored = [i for i, f in enumerate(folds) if f >= 0]
+    f1 = f1_score([labels[i] for i in scored], [predicted[i] for i in scored], average="macro")
+    return f1, (runs[-1] if fit_all else None)
 
 
 def sklearn_model(texts, labels):

@@ -13,6 +13,7 @@ use tawasul_classify::{
     fit_temperature, route, stratified_folds, Evaluation, FeatureConfig, Featurizer, LinearModel,
     Route, SparseVector, TrainOptions,
 };
+use tawasul_text::{normalize, Profile};
 
 /// A training recipe.
 #[derive(Deserialize)]
@@ -34,16 +35,23 @@ fn default_folds() -> usize {
 }
 
 /// A labelled file read from the shared data directory: a TSV (no quoting) or, with
-/// `delimiter = ","`, a CSV with quoted fields, both with a header row.
+/// `delimiter = ","`, a CSV with quoted fields, both with a header row unless `columns` names
+/// them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DataSource {
     path: String,
     text: String,
-    label: String,
+    /// The column holding each row's label; absent when `cues` give the labels.
+    #[serde(default)]
+    label: Option<String>,
     /// Evaluated on its own after training on the other sources (a held-out split).
     #[serde(default)]
     heldout: bool,
+    /// The column names of a table without a header row (ASTD's `text<TAB>label`); empty when
+    /// the first row names them.
+    #[serde(default)]
+    columns: Vec<String>,
     /// Field separator, one character: a tab unless the file is a CSV.
     #[serde(default)]
     delimiter: Option<char>,
@@ -69,6 +77,28 @@ struct DataSource {
     /// Rows with fewer words are left out: "ممتاز" says nothing about what it praises.
     #[serde(default)]
     min_words: usize,
+    /// Labels given by cue phrases instead of a label column (distant supervision, for labels
+    /// too rare in the annotated data to learn): the first rule with a phrase in the row's
+    /// text (both compared in the `search` profile) gives its label; rows no rule matches and
+    /// copies of an annotated row are left out.
+    #[serde(default)]
+    cues: Vec<CueRule>,
+    /// Rows used for training only, never scored: cross-validation keeps them out of every
+    /// test fold, so weak labels cannot grade themselves.
+    #[serde(default)]
+    train_only: bool,
+}
+
+/// One rule of a cue-labelled source.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CueRule {
+    label: String,
+    /// Any of these phrases in the text gives the label.
+    any: Vec<String>,
+    /// Unless one of these is there too.
+    #[serde(default)]
+    none: Vec<String>,
 }
 
 /// A label mapping kept in another data file: `key` column → `value` column.
@@ -84,6 +114,10 @@ struct Labelled {
     text: String,
     label: usize,
     heldout: bool,
+    /// Given by cues, not by an annotator (see `DataSource::cues`).
+    weak: bool,
+    /// Never in a cross-validation test fold.
+    train_only: bool,
 }
 
 fn load_recipe(path: &Path) -> Result<Recipe> {
@@ -95,6 +129,51 @@ fn load_recipe(path: &Path) -> Result<Recipe> {
         bail!("recipe {}: at least two labels", path.display());
     }
     for source in &recipe.data {
+        match (&source.label, source.cues.is_empty()) {
+            (Some(_), false) => bail!(
+                "recipe {}: {} has both a label column and cues; give one",
+                path.display(),
+                source.path
+            ),
+            (None, true) => bail!(
+                "recipe {}: {} needs a label column or cues",
+                path.display(),
+                source.path
+            ),
+            _ => {}
+        }
+        if source.train_only && source.heldout {
+            bail!(
+                "recipe {}: {} cannot be both held out and train_only",
+                path.display(),
+                source.path
+            );
+        }
+        if !source.cues.is_empty() && (source.map.is_some() || source.map_from.is_some()) {
+            bail!(
+                "recipe {}: {}: cues give the labels, so it cannot also map them",
+                path.display(),
+                source.path
+            );
+        }
+        for rule in &source.cues {
+            if !recipe.labels.contains(&rule.label) {
+                bail!(
+                    "recipe {}: {} has a cue rule for {:?}, which is not one of its labels",
+                    path.display(),
+                    source.path,
+                    rule.label
+                );
+            }
+            if rule.any.iter().any(|p| p.trim().is_empty()) || rule.any.is_empty() {
+                bail!(
+                    "recipe {}: {}: the cue rule for {:?} needs non-empty phrases",
+                    path.display(),
+                    source.path,
+                    rule.label
+                );
+            }
+        }
         for to in source.map.iter().flat_map(|m| m.values()) {
             if !recipe.labels.contains(to) {
                 bail!(
@@ -120,7 +199,13 @@ fn mix(seed: u64, i: u64) -> u64 {
 type Table = (csv::Reader<std::io::BufReader<std::fs::File>>, usize, usize);
 
 /// Opens a TSV (tab, no quoting) or another delimited file with quotes, and finds two columns.
-fn open_table(path: &Path, delimiter: Option<char>, first: &str, second: &str) -> Result<Table> {
+fn open_table(
+    path: &Path,
+    delimiter: Option<char>,
+    columns: &[String],
+    first: &str,
+    second: &str,
+) -> Result<Table> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let delimiter = u8::try_from(delimiter.unwrap_or('\t'))
         .with_context(|| format!("{}: the delimiter must be ASCII", path.display()))?;
@@ -128,11 +213,16 @@ fn open_table(path: &Path, delimiter: Option<char>, first: &str, second: &str) -
         .delimiter(delimiter)
         .quoting(delimiter != b'\t')
         .flexible(true)
+        .has_headers(columns.is_empty())
         .from_reader(std::io::BufReader::new(file));
-    let header = reader
-        .headers()
-        .with_context(|| format!("{}: header", path.display()))?
-        .clone();
+    let header = if columns.is_empty() {
+        reader
+            .headers()
+            .with_context(|| format!("{}: header", path.display()))?
+            .clone()
+    } else {
+        csv::StringRecord::from(columns.to_vec())
+    };
     let column = |name: &str| {
         header
             .iter()
@@ -151,7 +241,7 @@ fn source_map(
     let mut map = source.map.clone();
     if let Some(from) = &source.map_from {
         let path = shared.join(&from.path);
-        let (mut reader, key_at, value_at) = open_table(&path, None, &from.key, &from.value)?;
+        let (mut reader, key_at, value_at) = open_table(&path, None, &[], &from.key, &from.value)?;
         let map = map.get_or_insert_with(Default::default);
         for record in reader.records() {
             let record = record.with_context(|| format!("{}", path.display()))?;
@@ -162,6 +252,12 @@ fn source_map(
         }
     }
     Ok(map)
+}
+
+/// The column read as a row's raw label. A cue-labelled source has none: its text is read in
+/// that place and the cues replace it.
+fn label_column(source: &DataSource) -> &str {
+    source.label.as_deref().unwrap_or(&source.text)
 }
 
 /// A JSON list of objects as (where, text, label) records: `text` and `text_also` fields
@@ -183,8 +279,9 @@ fn json_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String,
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = format!("{}: item {}", path.display(), i + 1);
-        if !item.contains_key(&source.text) || !item.contains_key(&source.label) {
-            bail!("{at}: no {:?} or {:?} field", source.text, source.label);
+        let label = label_column(source);
+        if !item.contains_key(&source.text) || !item.contains_key(label) {
+            bail!("{at}: no {:?} or {label:?} field", source.text);
         }
         let mut text = field(item, &source.text);
         for more in &source.text_also {
@@ -194,7 +291,7 @@ fn json_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String,
                 text.push_str(&value);
             }
         }
-        out.push((at, text, field(item, &source.label)));
+        out.push((at, text, field(item, label)));
     }
     Ok(out)
 }
@@ -207,8 +304,13 @@ fn table_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String
             path.display()
         );
     }
-    let (mut reader, text_at, label_at) =
-        open_table(path, source.delimiter, &source.text, &source.label)?;
+    let (mut reader, text_at, label_at) = open_table(
+        path,
+        source.delimiter,
+        &source.columns,
+        &source.text,
+        label_column(source),
+    )?;
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}", path.display()))?;
@@ -234,15 +336,23 @@ fn read_source(recipe: &Recipe, source: &DataSource, shared: &Path) -> Result<Ve
         Some(other) => bail!("{}: unknown format {other:?} (table or json)", source.path),
     };
     let map = source_map(source, shared)?;
+    let cues = CueMatcher::new(&source.cues);
     let mut rows = Vec::new();
     for (line, text, raw) in records {
         let raw = raw.trim();
-        let name = match &map {
-            Some(map) => match map.get(raw) {
-                Some(to) => to.as_str(),
+        let name = if cues.is_empty() {
+            match &map {
+                Some(map) => match map.get(raw) {
+                    Some(to) => to.as_str(),
+                    None => continue,
+                },
+                None => raw,
+            }
+        } else {
+            match cues.label_of(&text) {
+                Some(label) => label,
                 None => continue,
-            },
-            None => raw,
+            }
         };
         if text.split_whitespace().count() < source.min_words {
             continue;
@@ -256,9 +366,52 @@ fn read_source(recipe: &Recipe, source: &DataSource, shared: &Path) -> Result<Ve
             text,
             label,
             heldout: source.heldout,
+            weak: !cues.is_empty(),
+            train_only: source.train_only,
         });
     }
     Ok(rows)
+}
+
+/// A source's cue rules with their phrases in the `search` profile, so a phrase written with
+/// one alef, ta marbuta or tatweel finds every spelling of it.
+struct CueMatcher<'r> {
+    rules: Vec<(&'r str, Vec<String>, Vec<String>)>,
+}
+
+impl<'r> CueMatcher<'r> {
+    fn new(rules: &'r [CueRule]) -> Self {
+        let fold = |phrases: &[String]| -> Vec<String> {
+            phrases
+                .iter()
+                .map(|p| normalize(p, Profile::Search))
+                .collect()
+        };
+        CueMatcher {
+            rules: rules
+                .iter()
+                .map(|r| (r.label.as_str(), fold(&r.any), fold(&r.none)))
+                .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The label of the first rule that matches `text`, if any. The text is read with a space
+    /// on each side, so a phrase written with spaces around it (" نفت ") matches whole words
+    /// only, at the ends too.
+    fn label_of(&self, text: &str) -> Option<&'r str> {
+        let text = format!(" {} ", normalize(text, Profile::Search));
+        self.rules
+            .iter()
+            .find(|(_, any, none)| {
+                any.iter().any(|p| text.contains(p.as_str()))
+                    && !none.iter().any(|p| text.contains(p.as_str()))
+            })
+            .map(|(label, _, _)| *label)
+    }
 }
 
 /// Keeps at most `cap` rows per label, chosen by the seed, in file order.
@@ -300,10 +453,28 @@ fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
         .filter(|i| i.heldout)
         .map(|i| leak_key(&i.text))
         .collect();
+    // A cue never overrules an annotator: cue-labelled copies of annotated rows are left out.
+    let annotated: std::collections::HashSet<String> = if sources.iter().flatten().any(|i| i.weak) {
+        sources
+            .iter()
+            .flatten()
+            .filter(|i| !i.weak)
+            .map(|i| leak_key(&i.text))
+            .collect()
+    } else {
+        Default::default()
+    };
     let mut out = Vec::new();
     for (source, mut rows) in recipe.data.iter().zip(sources) {
         if !heldout.is_empty() {
             rows.retain(|i| i.heldout || !heldout.contains(&leak_key(&i.text)));
+        }
+        if !annotated.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            rows.retain(|i| {
+                let key = leak_key(&i.text);
+                !i.weak || (!annotated.contains(&key) && seen.insert(key))
+            });
         }
         if let Some(cap) = source.max_per_label {
             cap_per_label(&mut rows, cap, recipe.labels.len(), recipe.training.seed);
@@ -384,14 +555,31 @@ fn expected_calibration_error(logits: &[Vec<f32>], gold: &[usize], temperature: 
         .sum()
 }
 
+/// The cross-validation folds, as indices into `examples`: stratified over the items that
+/// may be scored, so `train_only` items stay on the training side of every fold.
+fn cv_folds(
+    recipe: &Recipe,
+    examples: &[(SparseVector, usize)],
+    items: &[Labelled],
+) -> Vec<Vec<usize>> {
+    let scorable: Vec<usize> = (0..examples.len())
+        .filter(|&i| !items[i].train_only)
+        .collect();
+    let labels: Vec<usize> = scorable.iter().map(|&i| examples[i].1).collect();
+    stratified_folds(&labels, recipe.folds, recipe.training.seed)
+        .into_iter()
+        .map(|fold| fold.into_iter().map(|j| scorable[j]).collect())
+        .collect()
+}
+
 /// k-fold cross-validation over all data, and the held-out split when the recipe has one.
 fn evaluations(
     recipe: &Recipe,
     examples: &[(SparseVector, usize)],
     items: &[Labelled],
 ) -> Result<serde_json::Value> {
-    let labels: Vec<usize> = examples.iter().map(|(_, y)| *y).collect();
-    let folds = stratified_folds(&labels, recipe.folds, recipe.training.seed);
+    let folds = cv_folds(recipe, examples, items);
+    let scored: usize = folds.iter().map(Vec::len).sum();
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
     let (mut oof_logits, mut oof_gold) = (Vec::new(), Vec::new());
     for (k, fold) in folds.iter().enumerate() {
@@ -417,6 +605,7 @@ fn evaluations(
     let mut report = serde_json::json!({
         "task": recipe.task,
         "items": examples.len(),
+        "train_only_items": examples.len() - scored,
         "cross_validation": {"folds": recipe.folds, "macro_f1": cv.macro_f1, "accuracy": cv.accuracy, "evaluation": cv},
     });
     if !positive.is_empty() {
@@ -459,14 +648,11 @@ fn write_items_with_folds(
     examples: &[(SparseVector, usize)],
     path: &Path,
 ) -> Result<()> {
-    let labels: Vec<usize> = examples.iter().map(|(_, y)| *y).collect();
-    let mut fold_of = vec![0usize; labels.len()];
-    for (k, fold) in stratified_folds(&labels, recipe.folds, recipe.training.seed)
-        .iter()
-        .enumerate()
-    {
+    // -1: a train_only item, in the training side of every fold.
+    let mut fold_of = vec![-1i64; examples.len()];
+    for (k, fold) in cv_folds(recipe, examples, items).iter().enumerate() {
         for &i in fold {
-            fold_of[i] = k;
+            fold_of[i] = k as i64;
         }
     }
     let mut out = String::new();
@@ -548,8 +734,14 @@ pub fn train(
 }
 
 fn markdown(recipe: &Recipe, report: &serde_json::Value, bytes: usize, provenance: &str) -> String {
+    let train_only = match report["train_only_items"].as_u64() {
+        Some(n) if n > 0 => format!(
+            " ({n} of them labelled by the recipe's cue rules, for training only: no score below counts them)"
+        ),
+        _ => String::new(),
+    };
     let mut md = format!(
-        "# `{}` model: evaluation\n\nProduced by `tawasul train` ({provenance}); {} items; model file {:.1} MB.\n\
+        "# `{}` model: evaluation\n\nProduced by `tawasul train` ({provenance}); {} items{train_only}; model file {:.1} MB.\n\
          Numbers are from a seeded, stratified {}-fold cross-validation over all the recipe's data, and (when the\n\
          recipe marks one) from training without the held-out file and testing on it.\n\n",
         recipe.task,
@@ -801,6 +993,108 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn cue_rules_label_weak_rows_that_train_but_are_never_scored() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "annotated.tsv",
+            "label\ttext\nnews\tالوزارة تنفي ما تردد عن الامتحانات\nnews\tخبر أول عن الطقس اليوم\n\
+             news\tخبر ثان عن المرور\nnews\tخبر ثالث عن المدارس\nrumor_rebuttal\tلا صحة لما نشر عن المدارس\n\
+             rumor_rebuttal\tلا صحة لإلغاء الامتحانات\nrumor_rebuttal\tلا صحه لغلق المطار\n",
+        );
+        write(
+            dir.path(),
+            "timelines.tsv",
+            // 1 copies an annotated row; 2 and 3 match the first rule (alef and ta marbuta
+            // spelled otherwise in 3); 4 matches it but has a `none` phrase; 5 has "تنفيذ",
+            // not the whole word "تنفي"; 6 matches the second rule only; 7 matches nothing.
+            "text\n\"الوزارة تنفي  ما تردد عن الامتحانات\"\nالمتحدث: لا صحة لما يتردد\nلا صحه لاغلاق المدارس\n\
+             لا صحة للشائعات وعلى مروجي الأخبار الحذر\nبدء تنفيذ المشروع\nخطبة الجمعة من المسجد\nخبر عادي\n\
+             هذا الخبر تنفي الوزارة صحته\n",
+        );
+        let recipe: Recipe = toml::from_str(
+            r#"
+            task = "post_type"
+            labels = ["news", "rumor_rebuttal", "religious"]
+            folds = 2
+            [features]
+            bits = 10
+            char_min = 2
+            char_max = 3
+            word_bigrams = false
+            [training]
+            epochs = 1
+            learning_rate = 0.1
+            l2 = 0.0
+            balance = 0.0
+            seed = 7
+            [[data]]
+            path = "annotated.tsv"
+            text = "text"
+            label = "label"
+            [[data]]
+            path = "timelines.tsv"
+            text = "text"
+            train_only = true
+            [[data.cues]]
+            label = "rumor_rebuttal"
+            any = ["لا صحة", " تنفي "]
+            none = ["مروجي"]
+            [[data.cues]]
+            label = "religious"
+            any = ["خطبة الجمعة"]
+            "#,
+        )
+        .unwrap();
+        let items = load_data(&recipe, dir.path()).unwrap();
+        let weak: Vec<(&str, &str)> = items
+            .iter()
+            .filter(|i| i.weak)
+            .map(|i| (recipe.labels[i.label].as_str(), i.text.as_str()))
+            .collect();
+        assert_eq!(
+            weak,
+            vec![
+                ("rumor_rebuttal", "المتحدث: لا صحة لما يتردد"),
+                ("rumor_rebuttal", "لا صحه لاغلاق المدارس"),
+                ("religious", "خطبة الجمعة من المسجد"),
+                ("rumor_rebuttal", "هذا الخبر تنفي الوزارة صحته"),
+            ]
+        );
+        assert!(items.iter().all(|i| i.weak == i.train_only));
+        let examples = featurize(&recipe.features, &items);
+        let folds = cv_folds(&recipe, &examples, &items);
+        let scored: Vec<usize> = folds.iter().flatten().copied().collect();
+        assert_eq!(scored.len(), 7, "every annotated row is scored once");
+        assert!(scored.iter().all(|&i| !items[i].train_only));
+        let report = evaluations(&recipe, &examples, &items).unwrap();
+        assert_eq!(report["train_only_items"], 4);
+        assert_eq!(report["cross_validation"]["evaluation"]["items"], 7);
+    }
+
+    #[test]
+    fn a_cue_source_with_a_label_column_too_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.toml");
+        std::fs::write(
+            &path,
+            "task = \"post_type\"\nlabels = [\"news\", \"jobs\"]\n[features]\nbits = 10\nchar_min = 2\nchar_max = 3\nword_bigrams = false\n\
+             [training]\nepochs = 1\nlearning_rate = 0.1\nl2 = 0.0\nbalance = 0.0\nseed = 7\n\
+             [[data]]\npath = \"t.tsv\"\ntext = \"t\"\nlabel = \"l\"\n[[data.cues]]\nlabel = \"jobs\"\nany = [\"وظائف\"]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        assert!(err.contains("t.tsv") && err.contains("cues"), "{err}");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("label = \"l\"\n", "")
+            .replace("\"jobs\"\nany", "\"hiring\"\nany");
+        std::fs::write(&path, text).unwrap();
+        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        assert!(err.contains("t.tsv") && err.contains("hiring"), "{err}");
     }
 
     #[test]
