@@ -736,7 +736,7 @@ pub fn train(
 fn markdown(recipe: &Recipe, report: &serde_json::Value, bytes: usize, provenance: &str) -> String {
     let train_only = match report["train_only_items"].as_u64() {
         Some(n) if n > 0 => format!(
-            " ({n} of them labelled by the recipe's cue rules, for training only: no score below counts them)"
+            " ({n} of them for training only, with weak labels from cue phrases or another scheme's labels: no score below counts them)"
         ),
         _ => String::new(),
     };
@@ -1073,6 +1073,62 @@ mod tests {
         let report = evaluations(&recipe, &examples, &items).unwrap();
         assert_eq!(report["train_only_items"], 4);
         assert_eq!(report["cross_validation"]["evaluation"]["items"], 7);
+    }
+
+    #[test]
+    fn a_table_without_a_header_row_is_read_by_the_columns_the_recipe_names() {
+        let dir = tempfile::tempdir().unwrap();
+        // ASTD's shape: text<TAB>label, the first line already data.
+        write(
+            dir.path(),
+            "astd.tsv",
+            "الجو النهارده حلو جدا في القاهرة\tPOS\nخبر عن مباراة الأهلي امبارح\tOBJ\n",
+        );
+        let recipe = |columns: &str| -> Recipe {
+            toml::from_str(&format!(
+                r#"
+                task = "intent"
+                labels = ["complaint", "other"]
+                [features]
+                bits = 10
+                char_min = 2
+                char_max = 3
+                word_bigrams = false
+                [training]
+                epochs = 1
+                learning_rate = 0.1
+                l2 = 0.0
+                balance = 0.0
+                seed = 7
+                [[data]]
+                path = "astd.tsv"
+                columns = {columns}
+                text = "text"
+                label = "sentiment"
+                map = {{ OBJ = "other", POS = "other" }}
+                "#
+            ))
+            .unwrap()
+        };
+        let items = load_data(&recipe(r#"["text", "sentiment"]"#), dir.path()).unwrap();
+        let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "الجو النهارده حلو جدا في القاهرة",
+                "خبر عن مباراة الأهلي امبارح"
+            ]
+        );
+        let err = format!(
+            "{:#}",
+            load_data(&recipe(r#"["tweet", "sentiment"]"#), dir.path())
+                .err()
+                .unwrap()
+        );
+        assert!(
+            err.contains("astd.tsv") && err.contains("\"text\""),
+            "{err}"
+        );
     }
 
     #[test]
