@@ -17,6 +17,15 @@ pub struct FeatureConfig {
     pub char_max: usize,
     /// Word and stem bigrams as well as unigrams.
     pub word_bigrams: bool,
+    /// A feature seen k times counts 1 + ln k, not k, as TF-IDF's sublinear term frequency
+    /// does: a long review that repeats "وحش" is not ten times a complaint. Left out of the
+    /// model header when off, so models made before it keep their bytes.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sublinear_tf: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for FeatureConfig {
@@ -26,6 +35,7 @@ impl Default for FeatureConfig {
             char_min: 2,
             char_max: 5,
             word_bigrams: true,
+            sublinear_tf: false,
         }
     }
 }
@@ -169,6 +179,11 @@ impl Featurizer {
             }
         }
         out.truncate(w);
+        if self.config.sublinear_tf {
+            for (_, v) in out.iter_mut() {
+                *v = 1.0 + v.ln();
+            }
+        }
         let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
         if norm > 0.0 {
             for (_, v) in out.iter_mut() {
@@ -231,5 +246,41 @@ mod tests {
         assert!((dot(&a, &a) - 1.0).abs() < 1e-4);
         f.features_into("", &mut a);
         assert!(a.is_empty());
+    }
+
+    #[test]
+    fn sublinear_counts_damp_a_repeated_word_and_stay_out_of_old_headers() {
+        let text = "وحش وحش وحش وحش وحش والخدمة";
+        // How much the word said five times outweighs the word said once.
+        let repeated_over_once = |sublinear_tf: bool| {
+            let mut f = Featurizer::new(FeatureConfig {
+                sublinear_tf,
+                ..FeatureConfig::default()
+            });
+            let mut x = Vec::new();
+            f.features_into(text, &mut x);
+            let norm: f32 = x.iter().map(|&(_, v)| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-4);
+            let mut normal = String::new();
+            let mut weight = |word: &str| {
+                normal.clear();
+                normalize_into(word, Profile::Model, &mut normal);
+                let index = (fnv(NS_WORD, normal.as_bytes()) & f.mask) as u32;
+                x.iter()
+                    .find(|&&(i, _)| i == index)
+                    .map_or(0.0, |&(_, v)| v)
+            };
+            let (five, one) = (weight("وحش"), weight("والخدمة"));
+            assert!(five > 0.0 && one > 0.0);
+            five / one
+        };
+        assert!((repeated_over_once(false) - 5.0).abs() < 1e-3);
+        assert!((repeated_over_once(true) - (1.0 + 5f32.ln())).abs() < 1e-3);
+        let header = serde_json::to_string(&FeatureConfig::default()).unwrap_or_default();
+        assert!(!header.contains("sublinear"), "{header}");
+        let old: FeatureConfig =
+            serde_json::from_str(r#"{"bits":18,"char_min":2,"char_max":5,"word_bigrams":true}"#)
+                .unwrap();
+        assert!(!old.sublinear_tf);
     }
 }
