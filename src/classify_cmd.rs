@@ -929,21 +929,12 @@ mod tests {
             "gold.tsv",
             "entity\ttext\nمطار ب\t\"الجوازات  في المطار بطيئة جدا النهارده\"\n",
         );
-        let recipe: Recipe = toml::from_str(
+        let recipe = test_recipe(
             r#"
             task = "body"
             labels = ["health", "civil_aviation", "interior"]
-            [features]
-            bits = 10
-            char_min = 2
-            char_max = 3
-            word_bigrams = false
-            [training]
-            epochs = 1
-            learning_rate = 0.1
-            l2 = 0.0
-            balance = 0.0
-            seed = 7
+            "#,
+            r#"
             [[data]]
             path = "places.tsv"
             text = "text"
@@ -970,8 +961,7 @@ mod tests {
             heldout = true
             map_from = { path = "places.tsv", key = "entity", value = "ministry" }
             "#,
-        )
-        .unwrap();
+        );
         let items = load_data(&recipe, dir.path()).unwrap();
         let seen: Vec<(&str, &str, bool)> = items
             .iter()
@@ -1015,22 +1005,13 @@ mod tests {
              لا صحة للشائعات وعلى مروجي الأخبار الحذر\nبدء تنفيذ المشروع\nخطبة الجمعة من المسجد\nخبر عادي\n\
              هذا الخبر تنفي الوزارة صحته\n",
         );
-        let recipe: Recipe = toml::from_str(
+        let recipe = test_recipe(
             r#"
             task = "post_type"
             labels = ["news", "rumor_rebuttal", "religious"]
             folds = 2
-            [features]
-            bits = 10
-            char_min = 2
-            char_max = 3
-            word_bigrams = false
-            [training]
-            epochs = 1
-            learning_rate = 0.1
-            l2 = 0.0
-            balance = 0.0
-            seed = 7
+            "#,
+            r#"
             [[data]]
             path = "annotated.tsv"
             text = "text"
@@ -1047,8 +1028,7 @@ mod tests {
             label = "religious"
             any = ["خطبة الجمعة"]
             "#,
-        )
-        .unwrap();
+        );
         let items = load_data(&recipe, dir.path()).unwrap();
         let weak: Vec<(&str, &str)> = items
             .iter()
@@ -1085,30 +1065,22 @@ mod tests {
             "الجو النهارده حلو جدا في القاهرة\tPOS\nخبر عن مباراة الأهلي امبارح\tOBJ\n",
         );
         let recipe = |columns: &str| -> Recipe {
-            toml::from_str(&format!(
+            test_recipe(
                 r#"
                 task = "intent"
                 labels = ["complaint", "other"]
-                [features]
-                bits = 10
-                char_min = 2
-                char_max = 3
-                word_bigrams = false
-                [training]
-                epochs = 1
-                learning_rate = 0.1
-                l2 = 0.0
-                balance = 0.0
-                seed = 7
-                [[data]]
-                path = "astd.tsv"
-                columns = {columns}
-                text = "text"
-                label = "sentiment"
-                map = {{ OBJ = "other", POS = "other" }}
-                "#
-            ))
-            .unwrap()
+                "#,
+                &format!(
+                    r#"
+                    [[data]]
+                    path = "astd.tsv"
+                    columns = {columns}
+                    text = "text"
+                    label = "sentiment"
+                    map = {{ OBJ = "other", POS = "other" }}
+                    "#
+                ),
+            )
         };
         let items = load_data(&recipe(r#"["text", "sentiment"]"#), dir.path()).unwrap();
         let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
@@ -1131,25 +1103,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_cue_source_with_a_label_column_too_is_an_error_naming_it() {
+    /// A recipe of `head` (task, labels, folds) and `data` (its sources), with the smallest
+    /// feature and training settings.
+    fn test_recipe(head: &str, data: &str) -> Recipe {
+        toml::from_str(&format!("{head}\n{SMALLEST_SETTINGS}{data}")).unwrap()
+    }
+
+    /// The error `load_recipe` gives for a recipe of `task` and `labels` (TOML lists) whose
+    /// sources are `data`, with the smallest feature and training settings.
+    fn recipe_error(task: &str, labels: &str, data: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.toml");
         std::fs::write(
             &path,
-            "task = \"post_type\"\nlabels = [\"news\", \"jobs\"]\n[features]\nbits = 10\nchar_min = 2\nchar_max = 3\nword_bigrams = false\n\
-             [training]\nepochs = 1\nlearning_rate = 0.1\nl2 = 0.0\nbalance = 0.0\nseed = 7\n\
-             [[data]]\npath = \"t.tsv\"\ntext = \"t\"\nlabel = \"l\"\n[[data.cues]]\nlabel = \"jobs\"\nany = [\"وظائف\"]\n",
+            format!("task = \"{task}\"\nlabels = {labels}\n{SMALLEST_SETTINGS}{data}"),
         )
         .unwrap();
-        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        format!("{:#}", load_recipe(&path).err().unwrap())
+    }
+
+    /// Feature and training settings small enough for a test recipe.
+    const SMALLEST_SETTINGS: &str =
+        "[features]\nbits = 10\nchar_min = 2\nchar_max = 3\nword_bigrams = false\n\
+        [training]\nepochs = 1\nlearning_rate = 0.1\nl2 = 0.0\nbalance = 0.0\nseed = 7\n";
+
+    #[test]
+    fn a_cue_source_with_a_label_column_too_is_an_error_naming_it() {
+        let cue = "[[data.cues]]\nlabel = \"jobs\"\nany = [\"وظائف\"]\n";
+        let labels = r#"["news", "jobs"]"#;
+        let source = "[[data]]\npath = \"t.tsv\"\ntext = \"t\"\n";
+        let err = recipe_error(
+            "post_type",
+            labels,
+            &format!("{source}label = \"l\"\n{cue}"),
+        );
         assert!(err.contains("t.tsv") && err.contains("cues"), "{err}");
-        let text = std::fs::read_to_string(&path)
-            .unwrap()
-            .replace("label = \"l\"\n", "")
-            .replace("\"jobs\"\nany", "\"hiring\"\nany");
-        std::fs::write(&path, text).unwrap();
-        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        let err = recipe_error(
+            "post_type",
+            labels,
+            &format!("{source}{}", cue.replace("jobs", "hiring")),
+        );
         assert!(err.contains("t.tsv") && err.contains("hiring"), "{err}");
     }
 
@@ -1167,16 +1160,11 @@ mod tests {
 
     #[test]
     fn a_mapped_label_outside_the_recipe_is_an_error_naming_the_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.toml");
-        std::fs::write(
-            &path,
-            "task = \"body\"\nlabels = [\"health\", \"interior\"]\n[features]\nbits = 10\nchar_min = 2\nchar_max = 3\nword_bigrams = false\n\
-             [training]\nepochs = 1\nlearning_rate = 0.1\nl2 = 0.0\nbalance = 0.0\nseed = 7\n\
-             [[data]]\npath = \"x.tsv\"\ntext = \"t\"\nlabel = \"l\"\nmap = { a = \"finance\" }\n",
-        )
-        .unwrap();
-        let err = format!("{:#}", load_recipe(&path).err().unwrap());
+        let err = recipe_error(
+            "body",
+            r#"["health", "interior"]"#,
+            "[[data]]\npath = \"x.tsv\"\ntext = \"t\"\nlabel = \"l\"\nmap = { a = \"finance\" }\n",
+        );
         assert!(err.contains("x.tsv") && err.contains("finance"), "{err}");
     }
 }
