@@ -4,6 +4,7 @@
 //! `../shared/data`), the feature settings and the seeded training options, so a model file is
 //! reproducible from it byte for byte.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -447,35 +448,35 @@ fn load_data(recipe: &Recipe, shared: &Path) -> Result<Vec<Labelled>> {
     for source in &recipe.data {
         sources.push(read_source(recipe, source, shared)?);
     }
-    let heldout: std::collections::HashSet<String> = sources
+    // Each row's leak key, computed once: held-out copies and (for cue-labelled rows)
+    // copies of annotated rows are found by it.
+    let keys: Vec<Vec<String>> = sources
         .iter()
-        .flatten()
-        .filter(|i| i.heldout)
-        .map(|i| leak_key(&i.text))
+        .map(|rows| rows.iter().map(|i| leak_key(&i.text)).collect())
         .collect();
-    // A cue never overrules an annotator: cue-labelled copies of annotated rows are left out.
-    let annotated: std::collections::HashSet<String> = if sources.iter().flatten().any(|i| i.weak) {
-        sources
-            .iter()
-            .flatten()
-            .filter(|i| !i.weak)
-            .map(|i| leak_key(&i.text))
-            .collect()
-    } else {
-        Default::default()
-    };
+    let rows_with_keys = || sources.iter().flatten().zip(keys.iter().flatten());
+    let heldout: HashSet<&str> = rows_with_keys()
+        .filter(|(i, _)| i.heldout)
+        .map(|(_, k)| k.as_str())
+        .collect();
+    // A cue never overrules an annotator.
+    let annotated: HashSet<&str> = rows_with_keys()
+        .filter(|(i, _)| !i.weak)
+        .map(|(_, k)| k.as_str())
+        .collect();
     let mut out = Vec::new();
-    for (source, mut rows) in recipe.data.iter().zip(sources) {
-        if !heldout.is_empty() {
-            rows.retain(|i| i.heldout || !heldout.contains(&leak_key(&i.text)));
-        }
-        if !annotated.is_empty() {
-            let mut seen = std::collections::HashSet::new();
-            rows.retain(|i| {
-                let key = leak_key(&i.text);
-                !i.weak || (!annotated.contains(&key) && seen.insert(key))
-            });
-        }
+    for ((source, rows), keys) in recipe.data.iter().zip(sources).zip(&keys) {
+        let mut seen = HashSet::new();
+        let mut rows: Vec<Labelled> = rows
+            .into_iter()
+            .zip(keys)
+            .filter(|(i, key)| {
+                let key = key.as_str();
+                (i.heldout || !heldout.contains(key))
+                    && (!i.weak || (!annotated.contains(key) && seen.insert(key)))
+            })
+            .map(|(i, _)| i)
+            .collect();
         if let Some(cap) = source.max_per_label {
             cap_per_label(&mut rows, cap, recipe.labels.len(), recipe.training.seed);
         }
@@ -583,7 +584,7 @@ fn evaluations(
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
     let (mut oof_logits, mut oof_gold) = (Vec::new(), Vec::new());
     for (k, fold) in folds.iter().enumerate() {
-        let in_fold: std::collections::HashSet<usize> = fold.iter().copied().collect();
+        let in_fold: HashSet<usize> = fold.iter().copied().collect();
         let train: Vec<(SparseVector, usize)> = (0..examples.len())
             .filter(|i| !in_fold.contains(i))
             .map(|i| examples[i].clone())
