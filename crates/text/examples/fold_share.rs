@@ -28,7 +28,7 @@ fn main() {
         }
     }
     let mut v: Vec<_> = why.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     println!(
         "words {words} unchanged {unchanged} ({:.1}%) changed {changed}",
         100.0 * unchanged as f64 / words as f64

@@ -167,34 +167,60 @@ fn fold_common(input: &str, table: &[u16; 256], out: &mut String) -> bool {
 /// tokeniser's fast path reads): one table step per character, squeezing as it writes.
 /// Gives what [`normalize_into`] gives for such a word.
 pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut String) {
-    let chars = match profile {
-        Profile::Search => &SEARCH_CHARS,
-        Profile::Model => &MODEL_CHARS,
+    let pairs = match profile {
+        Profile::Search => &SEARCH_PAIRS,
+        Profile::Model => &MODEL_PAIRS,
         Profile::Display => return normalize_into(word, profile, out),
     };
-    out.clear();
-    out.reserve(word.len());
-    let (mut last, mut run) = ('\0', 0u32);
+    // written as bytes (two per character, or none when dropped), then handed back as a
+    // string; the check of that hand-back costs less than encoding each character
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.reserve(word.len());
+    let (mut last, mut run) = ([0u8; 2], 0u32);
     for pair in word.as_bytes().chunks_exact(2) {
-        let c = chars[arabic_block_index(pair[0], pair[1]) & 0xFF];
-        if c == '\0' {
+        let folded = pairs[arabic_block_index(pair[0], pair[1]) & 0xFF];
+        if folded[0] == 0 {
             continue;
         }
         // the squeeze, as `Squeezer` does it: a third equal letter takes the second back
-        if c == last {
+        if folded == last {
             run += 1;
             if run == 3 {
-                out.pop();
+                bytes.truncate(bytes.len() - 2);
             }
             if run >= 3 {
                 continue;
             }
         } else {
-            last = c;
+            last = folded;
             run = 1;
         }
-        out.push(c);
+        bytes.extend_from_slice(&folded);
     }
+    // SAFETY: `bytes` holds only whole two-byte UTF-8 sequences of U+0600..=U+06FF, taken
+    // from `pair_table`, and the squeeze removes whole sequences
+    *out = unsafe { String::from_utf8_unchecked(bytes) };
+}
+
+/// The `search` fold of U+0600..=U+06FF as the two UTF-8 bytes of a letter of the block
+/// (`[0, 0]` = dropped); only word characters are looked up, and none of them folds out of
+/// the block.
+static SEARCH_PAIRS: [[u8; 2]; 256] = pair_table(&SEARCH_CHARS);
+/// The `model` fold, as [`SEARCH_PAIRS`].
+static MODEL_PAIRS: [[u8; 2]; 256] = pair_table(&MODEL_CHARS);
+
+const fn pair_table(chars: &[char; 256]) -> [[u8; 2]; 256] {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let cp = chars[i] as u32;
+        if cp >= 0x600 && cp <= 0x6FF {
+            t[i] = [(0xC0 | (cp >> 6)) as u8, (0x80 | (cp & 0x3F)) as u8];
+        }
+        i += 1;
+    }
+    t
 }
 
 /// The `search` fold of U+0600..=U+06FF as ready characters (`'\0'` = dropped).
@@ -352,6 +378,55 @@ impl Squeezer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_level_word_fold_gives_what_the_general_path_gives() {
+        // folds, drops, squeezes that only appear after folding (ا أ ا), runs broken by
+        // harakat, runs of two kept, and a model-only hamza fold
+        let words = [
+            "الصحة",
+            "أسيوط",
+            "مستشفى",
+            "اأا",
+            "جمييييل",
+            "يَيَيَ",
+            "جمييل",
+            "الْيوم",
+            "مسئول",
+            "ةةة",
+            "ـــ",
+            "ی",
+            "ہھ",
+        ];
+        let mut fast = String::from("left over");
+        for w in words {
+            for profile in [Profile::Search, Profile::Model, Profile::Display] {
+                fold_arabic_word_into(w, profile, &mut fast);
+                assert_eq!(fast, normalize(w, profile), "{w} under {profile:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_folded_word_character_stays_a_two_byte_character_of_the_block() {
+        // what `fold_arabic_word_into` relies on to write bytes unchecked
+        for (i, pair) in SEARCH_PAIRS.iter().chain(MODEL_PAIRS.iter()).enumerate() {
+            let c = arabic_block_char(i % 256);
+            if !crate::chars::is_arabic_word_char(c) {
+                continue;
+            }
+            let folded = if i < 256 {
+                SEARCH_CHARS[i]
+            } else {
+                MODEL_CHARS[i - 256]
+            };
+            if folded == '\0' {
+                assert_eq!(pair, &[0, 0], "{c:?} is dropped");
+            } else {
+                assert_eq!(std::str::from_utf8(pair), Ok(folded.to_string().as_str()));
+            }
+        }
+    }
 
     #[test]
     fn alef_maksura_is_never_alef() {

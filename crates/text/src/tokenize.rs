@@ -9,7 +9,7 @@ use crate::chars::{
     arabic_block_index, ascii, class, digit_value, is_arabic_letter, is_arabic_mark,
     is_arabic_word_char, is_emoji_base, is_emoji_modifier, is_emoji_tag, is_emoji_text_default,
     is_latin_letter, is_regional_indicator, is_separator, is_variation_selector,
-    ARABIC_BLOCK_CLASS, ASCII_CLASS, KEYCAP, TATWEEL, ZWJ, ZWNJ,
+    ARABIC_BLOCK_CLASS, ASCII_CLASS, KEYCAP, PAIR_CLASS, TATWEEL, ZWJ, ZWNJ,
 };
 use crate::normalize::{fold_arabic_word_into, normalize_into, Profile};
 
@@ -262,24 +262,25 @@ impl<'a, const FOLD: bool> Tokens<'a, FOLD> {
 
     /// Is there an emoji sequence at `pos` starting with `c`?
     fn emoji_starts(&self, pos: usize, c: char) -> bool {
-        if c.is_ascii() && !matches!(c, '0'..='9' | '#' | '*') {
+        let next = pos + c.len_utf8();
+        if c.is_ascii() {
+            // only a keycap starts with ASCII: [0-9#*] FE0F? 20E3
+            return matches!(c, '0'..='9' | '#' | '*')
+                && match self.peek(next) {
+                    Some(KEYCAP) => true,
+                    Some('\u{FE0F}') => self.peek(next + 3) == Some(KEYCAP),
+                    _ => false,
+                };
+        }
+        // below U+2000 only © and ® can start one (with VS16): Arabic punctuation and
+        // digits, the common callers here, leave at once
+        if c < '\u{2000}' && c != '\u{00A9}' && c != '\u{00AE}' {
             return false;
         }
         if is_emoji_base(c) || is_regional_indicator(c) {
             return true;
         }
-        let next = pos + c.len_utf8();
-        if is_emoji_text_default(c) {
-            return self.peek(next) == Some('\u{FE0F}');
-        }
-        if c.is_ascii_digit() || c == '#' || c == '*' {
-            return match self.peek(next) {
-                Some(KEYCAP) => true,
-                Some('\u{FE0F}') => self.peek(next + 3) == Some(KEYCAP),
-                _ => false,
-            };
-        }
-        false
+        is_emoji_text_default(c) && self.peek(next) == Some('\u{FE0F}')
     }
 
     /// URL at `pos`: scheme or `www.` form, or a bare domain with a known TLD.
@@ -399,21 +400,40 @@ impl<'a, const FOLD: bool> Tokens<'a, FOLD> {
             }
         }
         let mut s = &rest[..end];
-        // bracket balance counted once, then kept up to date while trimming (linear time)
-        let count = |x: u8| s.bytes().filter(|&b| b == x).count();
-        let (open_paren, mut close_paren, open_sq, mut close_sq) =
-            (count(b'('), count(b')'), count(b'['), count(b']'));
+        // bracket balance counted once, only when a bracket ends the URL, then kept up to
+        // date while trimming (linear time)
+        let mut brackets: Option<[usize; 4]> = None;
+        let whole = s;
         while let Some(c) = s.chars().next_back() {
             let trailing = match c {
                 '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '،' | '؛' | '؟' | '…' | '»'
                 | '«' => true,
-                ')' if close_paren > open_paren => {
-                    close_paren -= 1;
-                    true
-                }
-                ']' if close_sq > open_sq => {
-                    close_sq -= 1;
-                    true
+                ')' | ']' => {
+                    let [open_paren, close_paren, open_sq, close_sq] =
+                        brackets.get_or_insert_with(|| {
+                            let mut n = [0; 4];
+                            for b in whole.bytes() {
+                                match b {
+                                    b'(' => n[0] += 1,
+                                    b')' => n[1] += 1,
+                                    b'[' => n[2] += 1,
+                                    b']' => n[3] += 1,
+                                    _ => {}
+                                }
+                            }
+                            n
+                        });
+                    let (open, close) = if c == ')' {
+                        (open_paren, close_paren)
+                    } else {
+                        (open_sq, close_sq)
+                    };
+                    if *close > *open {
+                        *close -= 1;
+                        true
+                    } else {
+                        false
+                    }
                 }
                 _ => false,
             };
@@ -510,18 +530,18 @@ impl<'a, const FOLD: bool> Tokens<'a, FOLD> {
         let bytes = self.text.as_bytes();
         let mut end = pos;
         let mut seen = 0u8;
-        let mut last = usize::MAX;
+        let mut last = 0u16;
         // fast path: two-byte code points of the Arabic block, one table lookup each
-        while end + 1 < bytes.len() && (0xD8..=0xDB).contains(&bytes[end]) {
-            let index = arabic_block_index(bytes[end], bytes[end + 1]);
-            let bits = ARABIC_BLOCK_CLASS[index];
+        while end + 1 < bytes.len() {
+            let pair = u16::from_be_bytes([bytes[end], bytes[end + 1]]);
+            let bits = PAIR_CLASS[usize::from(pair)];
             if bits & class::WORD == 0 {
                 break;
             }
             seen |= bits;
             if FOLD {
-                seen |= if index == last { DOUBLED } else { 0 };
-                last = index;
+                seen |= if pair == last { DOUBLED } else { 0 };
+                last = pair;
             }
             end += 2;
         }
@@ -799,11 +819,23 @@ impl<'a> Iterator for NormalTokens<'a> {
 /// follow one another, digits excepted: the squeeze of `search` and `model` would shorten them.
 #[inline]
 fn has_run_of_three(bytes: &[u8], width: usize) -> bool {
-    bytes.windows(3 * width).step_by(width).any(|w| {
-        let (a, rest) = w.split_at(width);
-        let (b, c) = rest.split_at(width);
-        a == b && b == c && !a[0].is_ascii_digit()
-    })
+    let n = bytes.len();
+    let mut i = 0;
+    while i + 3 * width <= n {
+        let same = if width == 1 {
+            bytes[i] == bytes[i + 1] && bytes[i] == bytes[i + 2]
+        } else {
+            bytes[i] == bytes[i + 2]
+                && bytes[i + 1] == bytes[i + 3]
+                && bytes[i] == bytes[i + 4]
+                && bytes[i + 1] == bytes[i + 5]
+        };
+        if same && !bytes[i].is_ascii_digit() {
+            return true;
+        }
+        i += width;
+    }
+    false
 }
 
 #[cfg(test)]
