@@ -656,6 +656,14 @@ impl<'a, const FOLD: bool> Iterator for Tokens<'a, FOLD> {
                         self.char_pos += 1;
                         continue;
                     }
+                    // Arabic comma, semicolon, question mark, percent, star, full stop:
+                    // punctuation whatever follows, without the general path's lookups
+                    if matches!(
+                        (b, bytes[self.pos + 1]),
+                        (0xD8, 0x8C | 0x9B | 0x9F) | (0xD9, 0xAA | 0xAD) | (0xDB, 0x94)
+                    ) {
+                        return Some(self.emit(TokenKind::Punct, self.pos + 2, 1));
+                    }
                     break;
                 }
                 b if b < 0x80 && ASCII_CLASS[usize::from(b)] & ascii::PUNCT != 0 => {
