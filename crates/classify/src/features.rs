@@ -70,6 +70,9 @@ pub struct Featurizer {
     word: String,
     bounds: Vec<usize>,
     stems: Vec<(u64, u64)>,
+    /// Feature indices of the text being featurized, one per occurrence: sorted as plain
+    /// integers and counted into the sparse vector at the end.
+    indices: Vec<u32>,
 }
 
 impl Featurizer {
@@ -84,6 +87,7 @@ impl Featurizer {
             word: String::new(),
             bounds: Vec::new(),
             stems: Vec::new(),
+            indices: Vec::new(),
         }
     }
 
@@ -97,14 +101,15 @@ impl Featurizer {
         (self.mask + 1) as usize
     }
 
-    fn push(&self, out: &mut SparseVector, h: u64) {
-        out.push(((h & self.mask) as u32, 1.0));
+    fn push(&mut self, h: u64) {
+        self.indices.push((h & self.mask) as u32);
     }
 
     /// Writes the features of `text` into `out` (cleared first).
     pub fn features_into(&mut self, text: &str, out: &mut SparseVector) {
         out.clear();
         self.stems.clear();
+        self.indices.clear();
         let mut normal = std::mem::take(&mut self.normal);
         normal.clear();
         normalize_into(text, Profile::Model, &mut normal);
@@ -114,7 +119,7 @@ impl Featurizer {
             match token.kind {
                 TokenKind::Word => {
                     let word_hash = fnv(NS_WORD, t.as_bytes());
-                    self.push(out, word_hash);
+                    self.push(word_hash);
                     // The stem as a slice of the word: no allocation per word.
                     let span = self.stemmer.stem_span(t);
                     let stem = t.get(span.start..span.end).unwrap_or(t);
@@ -122,63 +127,53 @@ impl Featurizer {
                         NS_STEM ^ u64::from(span.restore_teh_marbuta),
                         stem.as_bytes(),
                     );
-                    self.push(out, stem_hash);
+                    self.push(stem_hash);
                     self.stems.push((word_hash, stem_hash));
-                    self.char_ngrams(t, out);
+                    self.char_ngrams(t);
                 }
                 TokenKind::Hashtag => {
-                    self.push(out, fnv(NS_CUE, b"#"));
+                    self.push(fnv(NS_CUE, b"#"));
                     // hashtag words count as words too (#اعرف_حقك)
                     for part in t.split('_').filter(|p| !p.is_empty()) {
-                        self.push(out, fnv(NS_WORD, part.as_bytes()));
-                        self.char_ngrams(part, out);
+                        self.push(fnv(NS_WORD, part.as_bytes()));
+                        self.char_ngrams(part);
                     }
                 }
                 TokenKind::Mention => {
-                    self.push(out, fnv(NS_CUE, if first { b"@first" } else { b"@" }));
+                    self.push(fnv(NS_CUE, if first { b"@first" } else { b"@" }));
                 }
-                TokenKind::Url => self.push(out, fnv(NS_CUE, b"url")),
+                TokenKind::Url => self.push(fnv(NS_CUE, b"url")),
                 TokenKind::Emoji => {
-                    self.push(out, fnv(NS_CUE, b"emoji"));
-                    self.push(out, fnv(NS_WORD, t.as_bytes()));
+                    self.push(fnv(NS_CUE, b"emoji"));
+                    self.push(fnv(NS_WORD, t.as_bytes()));
                 }
-                TokenKind::Number => self.push(out, fnv(NS_CUE, b"number")),
+                TokenKind::Number => self.push(fnv(NS_CUE, b"number")),
                 TokenKind::Punct => {
                     if t == "?" || t == "؟" {
-                        self.push(out, fnv(NS_CUE, b"?"));
+                        self.push(fnv(NS_CUE, b"?"));
                     } else if t == "!" {
-                        self.push(out, fnv(NS_CUE, b"!"));
+                        self.push(fnv(NS_CUE, b"!"));
                     }
                 }
             }
             first = false;
         }
         if self.config.word_bigrams {
-            for pair in self.stems.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                self.push(
-                    out,
-                    fnv(NS_BIGRAM, &(a.0 ^ b.0.rotate_left(17)).to_le_bytes()),
-                );
-                self.push(
-                    out,
-                    fnv(NS_BIGRAM, &(a.1 ^ b.1.rotate_left(29)).to_le_bytes()),
-                );
+            for p in 1..self.stems.len() {
+                let (a, b) = (self.stems[p - 1], self.stems[p]);
+                self.push(fnv(NS_BIGRAM, &(a.0 ^ b.0.rotate_left(17)).to_le_bytes()));
+                self.push(fnv(NS_BIGRAM, &(a.1 ^ b.1.rotate_left(29)).to_le_bytes()));
             }
         }
         self.normal = normal;
-        // Merge duplicates, then L2-normalise so long reviews and short tweets weigh alike.
-        out.sort_unstable_by_key(|&(i, _)| i);
-        let mut w = 0;
-        for r in 0..out.len() {
-            if w > 0 && out[w - 1].0 == out[r].0 {
-                out[w - 1].1 += out[r].1;
-            } else {
-                out[w] = out[r];
-                w += 1;
+        // Count duplicates, then L2-normalise so long reviews and short tweets weigh alike.
+        self.indices.sort_unstable();
+        for &i in &self.indices {
+            match out.last_mut() {
+                Some(last) if last.0 == i => last.1 += 1.0,
+                _ => out.push((i, 1.0)),
             }
         }
-        out.truncate(w);
         if self.config.sublinear_tf {
             for (_, v) in out.iter_mut() {
                 *v = 1.0 + v.ln();
@@ -192,7 +187,7 @@ impl Featurizer {
         }
     }
 
-    fn char_ngrams(&mut self, word: &str, out: &mut SparseVector) {
+    fn char_ngrams(&mut self, word: &str) {
         let mut w = std::mem::take(&mut self.word);
         w.clear();
         w.push('<');
@@ -206,7 +201,8 @@ impl Featurizer {
         for n in self.config.char_min..=self.config.char_max.min(chars) {
             for start in 0..=(chars - n) {
                 let gram = &w.as_bytes()[bounds[start]..bounds[start + n]];
-                out.push(((fnv(NS_CHAR ^ n as u64, gram) & self.mask) as u32, 1.0));
+                self.indices
+                    .push((fnv(NS_CHAR ^ n as u64, gram) & self.mask) as u32);
             }
         }
         self.bounds = bounds;
