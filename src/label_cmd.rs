@@ -45,6 +45,19 @@ impl Model {
     }
 }
 
+/// The model a loading thread gave, if one was started.
+fn joined(
+    handle: Option<std::thread::ScopedJoinHandle<'_, Result<Model>>>,
+) -> Result<Option<Model>> {
+    handle
+        .map(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a thread loading a model panicked"))
+                .and_then(|loaded| loaded)
+        })
+        .transpose()
+}
+
 /// Which model a candidate needs.
 enum Task {
     /// Not a government post nor a message to one.
@@ -258,12 +271,26 @@ async fn label_with(store: &SqliteStore, loaded: &mut Labeller) -> Result<LabelS
                 }
             })
             .collect();
-        if post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType)) {
-            *post_type = Some(Model::load("post_type")?);
-        }
-        if intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_))) {
-            *intent = Some(Model::load("intent")?);
-            *body_model = Some(Model::load("body")?);
+        let need_post_type =
+            post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType));
+        let need_intent = intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_)));
+        if need_post_type || need_intent {
+            // Each load reads, checksums and decodes 10-16 MB: the three go side by side.
+            let (p, i, b) = std::thread::scope(|s| {
+                let p = need_post_type.then(|| s.spawn(|| Model::load("post_type")));
+                let i = need_intent.then(|| s.spawn(|| Model::load("intent")));
+                let b = need_intent.then(|| s.spawn(|| Model::load("body")));
+                (joined(p), joined(i), joined(b))
+            });
+            if let Some(m) = p? {
+                *post_type = Some(m);
+            }
+            if let Some(m) = i? {
+                *intent = Some(m);
+            }
+            if let Some(m) = b? {
+                *body_model = Some(m);
+            }
         }
         let models = Models {
             post_type: post_type.as_ref(),
