@@ -201,8 +201,7 @@ impl Featurizer {
         for n in self.config.char_min..=self.config.char_max.min(chars) {
             for start in 0..=(chars - n) {
                 let gram = &w.as_bytes()[bounds[start]..bounds[start + n]];
-                self.indices
-                    .push((fnv(NS_CHAR ^ n as u64, gram) & self.mask) as u32);
+                self.push(fnv(NS_CHAR ^ n as u64, gram));
             }
         }
         self.bounds = bounds;

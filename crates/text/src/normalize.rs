@@ -173,7 +173,7 @@ pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut Stri
         Profile::Display => return normalize_into(word, profile, out),
     };
     // written as bytes (two per character, or none when dropped), then handed back as a
-    // string; the check of that hand-back costs less than encoding each character
+    // string unchecked: encoding each character, or checking the hand-back, cost more
     let mut bytes = std::mem::take(out).into_bytes();
     bytes.clear();
     bytes.reserve(word.len());
@@ -198,8 +198,9 @@ pub(crate) fn fold_arabic_word_into(word: &str, profile: Profile, out: &mut Stri
         }
         bytes.extend_from_slice(&folded);
     }
-    // SAFETY: `bytes` holds only whole two-byte UTF-8 sequences of U+0600..=U+06FF, taken
-    // from `pair_table`, and the squeeze removes whole sequences
+    // SAFETY: every entry of `pair_table` is `[0, 0]` (never written) or a whole two-byte
+    // UTF-8 sequence of U+0600..=U+06FF, whatever the input; only such pairs are appended,
+    // and the squeeze removes whole pairs
     *out = unsafe { String::from_utf8_unchecked(bytes) };
 }
 
