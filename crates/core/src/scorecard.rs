@@ -221,61 +221,138 @@ impl Quantile {
 /// Kaplan–Meier estimate of time-to-answer from `(duration_ms, answered)` observations;
 /// censored observations (`answered == false`) leave the risk set without an event.
 pub fn kaplan_meier_quantile(observations: &mut [(i64, bool)], share: f64) -> Quantile {
-    if observations.is_empty() {
-        return Quantile::NoData;
-    }
-    // Events before censorings at equal times (the usual convention).
-    observations.sort_unstable_by_key(|&(duration, answered)| (duration, !answered));
-    let mut at_risk = observations.len() as f64;
-    let mut survival = 1.0_f64;
-    let mut index = 0;
-    while index < observations.len() {
-        let time = observations[index].0;
-        let mut events = 0.0;
-        let mut leaving = 0.0;
-        while index < observations.len() && observations[index].0 == time {
-            if observations[index].1 {
-                events += 1.0;
-            }
-            leaving += 1.0;
-            index += 1;
-        }
-        if events > 0.0 {
-            survival *= 1.0 - events / at_risk;
-            // 1e-12 guards against 0.4999999 when the share is exactly reached.
-            if 1.0 - survival >= share - 1e-12 {
-                return Quantile::Seconds(time as f64 / 1000.0);
-            }
-        }
-        at_risk -= leaving;
-    }
-    Quantile::NotReached
+    ResponseCurve::from_observations(observations).quantile(share)
 }
 
 /// Kaplan–Meier probability of an answer within `limit_ms`.
 pub fn kaplan_meier_share_within(observations: &mut [(i64, bool)], limit_ms: i64) -> Option<f64> {
-    if observations.is_empty() {
-        return None;
+    let curve = ResponseCurve::from_observations(observations);
+    (curve.observations > 0).then(|| curve.share_within(limit_ms))
+}
+
+/// An observation as one sortable integer: the duration (ms, never negative) shifted left with
+/// the low bit set when censored, so that a plain integer sort puts times in order and, at equal
+/// times, events before censorings (the usual convention).
+pub fn survival_key(duration_ms: i64, answered: bool) -> u64 {
+    ((duration_ms.max(0) as u64) << 1) | u64::from(!answered)
+}
+
+/// Sorts survival keys. Keys are at most a week of milliseconds shifted by one (31 bits), so
+/// for the hundreds of thousands of messages of a busy account three counting passes of 11 bits
+/// beat a comparison sort several times over; short lists use the comparison sort.
+fn sort_keys(keys: &mut [u64]) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    let Some(&max) = keys.iter().max() else {
+        return;
+    };
+    let passes = (64 - max.leading_zeros()).div_ceil(BITS);
+    if keys.len() < 4096 || passes > 4 {
+        keys.sort_unstable();
+        return;
     }
-    observations.sort_unstable_by_key(|&(duration, answered)| (duration, !answered));
-    let mut at_risk = observations.len() as f64;
-    let mut survival = 1.0_f64;
-    let mut index = 0;
-    while index < observations.len() && observations[index].0 <= limit_ms {
-        let time = observations[index].0;
-        let mut events = 0.0;
-        let mut leaving = 0.0;
-        while index < observations.len() && observations[index].0 == time {
-            events += f64::from(u8::from(observations[index].1));
-            leaving += 1.0;
-            index += 1;
+    let mut scratch = vec![0u64; keys.len()];
+    let mut from_keys = true;
+    for pass in 0..passes {
+        let shift = pass * BITS;
+        let (source, target): (&[u64], &mut [u64]) = if from_keys {
+            (keys, &mut scratch)
+        } else {
+            (&scratch, keys)
+        };
+        let mut counts = [0usize; BUCKETS];
+        for &key in source {
+            counts[((key >> shift) as usize) & (BUCKETS - 1)] += 1;
         }
-        if events > 0.0 {
-            survival *= 1.0 - events / at_risk;
+        let mut next = 0;
+        for count in counts.iter_mut() {
+            let here = *count;
+            *count = next;
+            next += here;
         }
-        at_risk -= leaving;
+        for &key in source {
+            let bucket = ((key >> shift) as usize) & (BUCKETS - 1);
+            target[counts[bucket]] = key;
+            counts[bucket] += 1;
+        }
+        from_keys = !from_keys;
     }
-    Some(1.0 - survival)
+    if !from_keys {
+        keys.copy_from_slice(&scratch);
+    }
+}
+
+/// The Kaplan–Meier curve of one account's response times, built in one pass over its sorted
+/// observations so that every quantile and share of a scorecard reads the same steps instead of
+/// sorting and walking the observations again for each.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseCurve {
+    /// `(time ms, 1 − S(t))` just after each event time, in time order.
+    steps: Vec<(i64, f64)>,
+    observations: usize,
+}
+
+impl ResponseCurve {
+    /// The curve of `(duration_ms, answered)` observations.
+    pub fn from_observations(observations: &[(i64, bool)]) -> Self {
+        let mut keys: Vec<u64> = observations
+            .iter()
+            .map(|&(duration, answered)| survival_key(duration, answered))
+            .collect();
+        Self::from_keys(&mut keys)
+    }
+
+    /// The curve of observations given as [`survival_key`]s (sorted here, in place).
+    pub fn from_keys(keys: &mut [u64]) -> Self {
+        sort_keys(keys);
+        let mut steps = Vec::new();
+        let mut at_risk = keys.len() as f64;
+        let mut survival = 1.0_f64;
+        let mut index = 0;
+        while index < keys.len() {
+            let time = keys[index] >> 1;
+            let mut events = 0u64;
+            let mut leaving = 0u64;
+            while index < keys.len() && keys[index] >> 1 == time {
+                events += 1 - (keys[index] & 1);
+                leaving += 1;
+                index += 1;
+            }
+            if events > 0 {
+                survival *= 1.0 - events as f64 / at_risk;
+                steps.push((time as i64, 1.0 - survival));
+            }
+            at_risk -= leaving as f64;
+        }
+        Self {
+            steps,
+            observations: keys.len(),
+        }
+    }
+
+    /// The time by which `share` of messages were answered.
+    pub fn quantile(&self, share: f64) -> Quantile {
+        if self.observations == 0 {
+            return Quantile::NoData;
+        }
+        // 1e-12 guards against 0.4999999 when the share is exactly reached.
+        match self
+            .steps
+            .iter()
+            .find(|&&(_, failed)| failed >= share - 1e-12)
+        {
+            Some(&(time, _)) => Quantile::Seconds(time as f64 / 1000.0),
+            None => Quantile::NotReached,
+        }
+    }
+
+    /// The estimated share of messages answered within `limit_ms` (0 with no observations).
+    pub fn share_within(&self, limit_ms: i64) -> f64 {
+        let reached = self.steps.partition_point(|&(time, _)| time <= limit_ms);
+        reached
+            .checked_sub(1)
+            .map_or(0.0, |last| self.steps[last].1)
+    }
 }
 
 /// What one account published in the window.
@@ -531,7 +608,9 @@ pub struct ScorecardEngine {
     ids_complete: bool,
     learn_ids: bool,
     replies: Vec<Reply>,
-    intents: Vec<HashMap<String, u64>>,
+    /// Intent counts per account: a handful of labels, so a short list searched in order
+    /// beats hashing the label of every message.
+    intents: Vec<Vec<(String, u64)>>,
     unlabelled: Vec<u64>,
     targets: Vec<u16>,
     handle_buf: String,
@@ -569,7 +648,7 @@ impl ScorecardEngine {
             timeline,
             publishing: vec![Publishing::default(); n],
             active_days: vec![FxHashSet::default(); n],
-            intents: vec![HashMap::new(); n],
+            intents: vec![Vec::new(); n],
             unlabelled: vec![0; n],
             accounts,
             gov_posts: FxHashMap::default(),
@@ -763,7 +842,11 @@ impl ScorecardEngine {
             if post.intent().is_empty() {
                 self.unlabelled[account as usize] += 1;
             } else {
-                count_label(&mut self.intents[account as usize], post.intent());
+                let tally = &mut self.intents[account as usize];
+                match tally.iter_mut().find(|(label, _)| label == post.intent()) {
+                    Some((_, count)) => *count += 1,
+                    None => tally.push((post.intent().to_string(), 1)),
+                }
             }
         }
     }
@@ -818,37 +901,39 @@ impl ScorecardEngine {
                 }
             }
         }
-        // Later in the conversation, addressed to the message's author.
+        // Later in the conversation, addressed to the message's author: replies grouped by
+        // (thread, citizen, account) in time order, each message looking up its own group, so
+        // the messages keep their order and are never sorted.
         let mut conversational: Vec<u32> = (0..replies.len() as u32)
             .filter(|&i| replies[i as usize].reply_to_user != 0)
             .collect();
         let key = |r: &Reply| (r.thread, r.reply_to_user, r.account, r.time_ms);
         conversational.sort_unstable_by_key(|&i| key(&replies[i as usize]));
-        messages.sort_unstable_by_key(|m| (m.thread, m.author_id, m.account, m.time_ms));
-        let mut next = 0;
+        let group_of = |i: u32| {
+            let r = &replies[i as usize];
+            (r.thread, r.reply_to_user, r.account)
+        };
+        let mut groups: FxHashMap<(u64, u64, u16), (u32, u32)> = FxHashMap::default();
+        let mut offset = 0u32;
+        for run in conversational.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
+            groups.insert(group_of(run[0]), (offset, run.len() as u32));
+            offset += run.len() as u32;
+        }
         for message in messages.iter_mut() {
             if message.author_id == 0 {
                 continue;
             }
-            let group = (message.thread, message.author_id, message.account);
-            // Messages of a group come in time order, so the pointer only moves forward.
-            while next < conversational.len() {
-                let r = &replies[conversational[next] as usize];
-                if (r.thread, r.reply_to_user, r.account) < group
-                    || ((r.thread, r.reply_to_user, r.account) == group
-                        && r.time_ms <= message.time_ms)
-                {
-                    next += 1;
-                } else {
-                    break;
-                }
-            }
-            if let Some(&index) = conversational.get(next) {
-                let r = &replies[index as usize];
-                if (r.thread, r.reply_to_user, r.account) == group
-                    && r.time_ms < message.answered_at
-                {
-                    message.answered_at = r.time_ms;
+            let Some(&(start, len)) =
+                groups.get(&(message.thread, message.author_id, message.account))
+            else {
+                continue;
+            };
+            let group = &conversational[start as usize..(start + len) as usize];
+            let later = group.partition_point(|&i| replies[i as usize].time_ms <= message.time_ms);
+            if let Some(&index) = group.get(later) {
+                let time_ms = replies[index as usize].time_ms;
+                if time_ms < message.answered_at {
+                    message.answered_at = time_ms;
                     message.answered_by = index;
                 }
             }
@@ -860,8 +945,8 @@ impl ScorecardEngine {
         self.match_answers();
         let n = self.accounts.len();
         let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); n];
-        let mut wall: Vec<Vec<(i64, bool)>> = vec![Vec::new(); n];
-        let mut business: Vec<Vec<(i64, bool)>> = vec![Vec::new(); n];
+        let mut wall: Vec<Vec<u64>> = vec![Vec::new(); n];
+        let mut business: Vec<Vec<u64>> = vec![Vec::new(); n];
         for message in &self.messages {
             let account = message.account as usize;
             let r = &mut responsiveness[account];
@@ -876,8 +961,8 @@ impl ScorecardEngine {
                 if !self.timeline.is_open(message.answered_at) {
                     r.answered_outside_hours += 1;
                 }
-                wall[account].push((delay, true));
-                business[account].push((
+                wall[account].push(survival_key(delay, true));
+                business[account].push(survival_key(
                     self.timeline
                         .business_ms(message.time_ms, message.answered_at),
                     true,
@@ -886,8 +971,8 @@ impl ScorecardEngine {
                 if horizon < ANSWER_WINDOW_MS {
                     r.awaiting += 1;
                 }
-                wall[account].push((horizon, false));
-                business[account].push((
+                wall[account].push(survival_key(horizon, false));
+                business[account].push(survival_key(
                     self.timeline
                         .business_ms(message.time_ms, message.time_ms + horizon),
                     false,
@@ -923,16 +1008,19 @@ impl ScorecardEngine {
                 continue;
             }
             let mut r = std::mem::take(&mut responsiveness[index]);
-            let w = &mut wall[index];
-            r.median = kaplan_meier_quantile(w, 0.5);
-            r.p75 = kaplan_meier_quantile(w, 0.75);
-            r.p90 = kaplan_meier_quantile(w, 0.9);
-            r.within_1h = kaplan_meier_share_within(w, 3_600_000);
-            r.within_24h = kaplan_meier_share_within(w, 86_400_000);
-            let b = &mut business[index];
-            r.median_business = kaplan_meier_quantile(b, 0.5);
-            r.p90_business = kaplan_meier_quantile(b, 0.9);
-            r.intents = std::mem::take(&mut self.intents[index]);
+            let w = ResponseCurve::from_keys(&mut wall[index]);
+            r.median = w.quantile(0.5);
+            r.p75 = w.quantile(0.75);
+            r.p90 = w.quantile(0.9);
+            let any = !wall[index].is_empty();
+            r.within_1h = any.then(|| w.share_within(3_600_000));
+            r.within_24h = any.then(|| w.share_within(86_400_000));
+            let b = ResponseCurve::from_keys(&mut business[index]);
+            r.median_business = b.quantile(0.5);
+            r.p90_business = b.quantile(0.9);
+            r.intents = std::mem::take(&mut self.intents[index])
+                .into_iter()
+                .collect();
             r.unlabelled = self.unlabelled[index];
             let mut publishing = std::mem::take(&mut self.publishing[index]);
             publishing.active_days = self.active_days[index].len() as u64;
@@ -1006,6 +1094,30 @@ mod tests {
         assert_eq!(kaplan_meier_quantile(&mut obs, 0.5), Quantile::Seconds(5.0));
         let share = kaplan_meier_share_within(&mut obs, 3000).expect("data");
         assert!((share - 7.0 / 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_counting_sort_of_survival_keys_agrees_with_a_comparison_sort() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for (len, max) in [
+            (5_000usize, 1u64 << 31),
+            (70_000, 1 << 20),
+            (9_000, 3),
+            (6_000, u64::MAX),
+        ] {
+            let mut keys: Vec<u64> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state % max.max(1)
+                })
+                .collect();
+            let mut expected = keys.clone();
+            expected.sort_unstable();
+            sort_keys(&mut keys);
+            assert_eq!(keys, expected, "{len} keys below {max}");
+        }
     }
 
     #[test]
