@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate, TimeZone};
 use tawasul_core::scorecard::{GovAccount, Scorecard, ScorecardEngine, Window};
 use tawasul_core::{BusinessCalendar, CalendarSpec};
 use tawasul_report::{Lang, ReportMeta};
-use tawasul_store::SqliteStore;
+use tawasul_store::{SqliteStore, StoreError};
 
 /// Options of one report.
 pub struct ReportArgs {
@@ -86,8 +86,18 @@ pub async fn compute(
     }
     // Ids were resolved from the store's own posts above: an account without one never posted
     // with an author id, so no post needs its handle compared.
-    let mut engine = ScorecardEngine::new(accounts, window, calendar).ids_resolved();
-    let scanned = store.scan_posts(|post| engine.push(post)).await?;
+    let new_engine =
+        || ScorecardEngine::new(accounts.clone(), window, calendar.clone()).ids_resolved();
+    let mut engine = new_engine();
+    let scanned = match store.scan_posts(|post| engine.push(post)).await {
+        Err(StoreError::CorruptCache(reason)) => {
+            // The damaged cache is gone: start again from SQLite with a fresh engine.
+            eprintln!("tawasul: {reason}; reading the store instead");
+            engine = new_engine();
+            store.scan_posts(|post| engine.push(post)).await?
+        }
+        other => other?,
+    };
     Ok((engine.finish(), names, scanned))
 }
 
@@ -108,10 +118,12 @@ pub async fn build(
 ) -> Result<(ReportMeta, Vec<Scorecard>, u64)> {
     // Posts imported with --no-classify are labelled first: scorecards read labelled posts.
     crate::label_cmd::label_new_posts(store).await?;
-    let latest = store.latest_post_ms().await?;
     let to = match to {
         Some(text) => parse_date(text, "--to")?,
-        None => latest
+        // Only asked for when needed: the latest time is a pass over an index of every post.
+        None => store
+            .latest_post_ms()
+            .await?
             .map(|ms| calendar.local_date(ms))
             .unwrap_or_else(|| calendar.local_date(crate::import_cmd::now_ms())),
     };

@@ -10,12 +10,14 @@ mod bulk;
 pub mod inbox;
 mod readers;
 mod scan;
+mod scan_cache;
 mod sqlite;
 
 pub use scan::{
-    AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, StoreRow, SyntheticPost,
+    AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, SyntheticPost,
     MENTIONED_GOVERNMENT,
 };
+pub use scan_cache::cache_path as scan_cache_path;
 pub use sqlite::{decode_source, PreparedBatch, SqliteStore, DATABASE_FILE, SOURCE_CODEC};
 
 use std::future::Future;
@@ -34,6 +36,10 @@ pub enum StoreError {
     /// A schema migration failed.
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The scorecard scan cache broke after part of it had been read; it was removed, and the
+    /// scan must be run again from the start (it then reads SQLite).
+    #[error("scan cache: {0}; it was removed, run again")]
+    CorruptCache(String),
     /// The data directory could not be prepared.
     #[error("{path}: {source}")]
     Io {

@@ -1,12 +1,13 @@
 //! Reading the store for scorecards and the labelling pass: one sequential pass over posts in id
 //! (time) order through the raw SQLite handle, rows lent to the caller without copies.
 
-use std::cell::{OnceCell, RefCell};
-
-use tawasul_core::scorecard::PostRow;
+use tawasul_core::scorecard::ScanPost;
 use tawasul_core::PostKind;
 
-use crate::bulk::{Db, Statement, Value};
+use crate::bulk::{Db, Value};
+use crate::scan_cache::{
+    cache_path, read_cache, CacheWriter, BUMP_POSTS_VERSION, POSTS_VERSION_SQL,
+};
 use crate::sqlite::SqliteStore;
 use crate::StoreError;
 
@@ -74,88 +75,6 @@ const SCAN_SQL: &str = "SELECT id, author_id, created_at, kind, reply_to_post, r
 /// The author's handle, needed only when a government account's user id is unknown.
 const DETAILS_SQL: &str = "SELECT author_handle FROM posts WHERE id = ?";
 
-/// The current row of a scan, read column by column on demand from the covering index; the
-/// author's handle (not in the index) looked up only when asked for.
-pub struct StoreRow<'s, 'db> {
-    row: &'s Statement<'db>,
-    details_statement: &'s RefCell<Statement<'db>>,
-    author_handle: OnceCell<String>,
-}
-
-impl StoreRow<'_, '_> {
-    fn looked_up_handle(&self) -> &str {
-        self.author_handle.get_or_init(|| {
-            let mut statement = self.details_statement.borrow_mut();
-            let post = i64::try_from(self.id()).unwrap_or(i64::MAX);
-            let found = statement
-                .bind_all(&[Value::Int(post)])
-                .and_then(|()| statement.step())
-                .unwrap_or(false);
-            if found {
-                statement.text(0).to_string()
-            } else {
-                String::new()
-            }
-        })
-    }
-}
-
-impl PostRow for StoreRow<'_, '_> {
-    fn id(&self) -> u64 {
-        id(self.row.int(0))
-    }
-    fn author_id(&self) -> u64 {
-        id(self.row.int(1))
-    }
-    fn author_handle(&self) -> &str {
-        self.looked_up_handle()
-    }
-    fn time_ms(&self) -> i64 {
-        self.row.int(2).unwrap_or(0)
-    }
-    fn kind(&self) -> PostKind {
-        kind_of(self.row.text(3))
-    }
-    fn reply_to_post(&self) -> u64 {
-        id(self.row.int(4))
-    }
-    fn reply_to_user(&self) -> u64 {
-        id(self.row.int(5))
-    }
-    fn thread(&self) -> u64 {
-        id(self.row.int(6))
-    }
-    fn retweet_of(&self) -> u64 {
-        id(self.row.int(7))
-    }
-    fn mentioned_government(&self) -> &str {
-        self.row.text(8)
-    }
-    fn hashtags_json(&self) -> &str {
-        self.row.text(16)
-    }
-    fn has_media(&self) -> bool {
-        self.row.int(17).unwrap_or(0) != 0
-    }
-    fn reply_settings(&self) -> &str {
-        self.row.text(11)
-    }
-    fn metrics(&self) -> [Option<u64>; 4] {
-        [
-            count(self.row.int(12)),
-            count(self.row.int(13)),
-            count(self.row.int(14)),
-            count(self.row.int(15)),
-        ]
-    }
-    fn post_type(&self) -> &str {
-        self.row.text(10)
-    }
-    fn intent(&self) -> &str {
-        self.row.text(9)
-    }
-}
-
 fn kind_of(text: &str) -> PostKind {
     match text {
         "retweet" => PostKind::Retweet,
@@ -175,12 +94,33 @@ fn id(value: Option<i64>) -> u64 {
 
 impl SqliteStore {
     /// Streams every labelled post (government posts and citizens' messages to them) in id
-    /// order to `visit`; returns how many were read. Each row is read
-    /// from SQLite's buffers only for the columns `visit` asks for: nothing is allocated per
-    /// post, and columns of posts that do not matter are never decoded.
-    pub async fn scan_posts<F>(&self, mut visit: F) -> Result<u64, StoreError>
+    /// order to `visit`; returns how many were read. The rows come from the scan cache beside
+    /// the database when it was written for the store as it is now, and otherwise from SQLite,
+    /// writing the cache on the way for the next scan. Nothing is allocated per post. The
+    /// author's handle is given only for posts without an author id (the scorecard compares
+    /// handles only for those, once account ids are resolved).
+    ///
+    /// A cache damaged after its first rows were handed out ends the scan with
+    /// [`StoreError::CorruptCache`] and is removed: run the computation again from the start.
+    pub async fn scan_posts<F>(&self, visit: F) -> Result<u64, StoreError>
     where
-        F: FnMut(&StoreRow<'_, '_>) + Send,
+        F: FnMut(&ScanPost<'_>) + Send,
+    {
+        self.scan(visit, true).await
+    }
+
+    /// [`scan_posts`](Self::scan_posts) from SQLite alone, neither reading nor writing the
+    /// cache: for benchmarks and checks that compare the two paths.
+    pub async fn scan_posts_uncached<F>(&self, visit: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(&ScanPost<'_>) + Send,
+    {
+        self.scan(visit, false).await
+    }
+
+    async fn scan<F>(&self, mut visit: F, cached: bool) -> Result<u64, StoreError>
+    where
+        F: FnMut(&ScanPost<'_>) + Send,
     {
         let mut connection = self.pool().acquire().await?;
         let mut handle = connection.lock_handle().await?;
@@ -188,19 +128,73 @@ impl SqliteStore {
         // Pages straight from the OS cache through a memory map instead of a read() copy each;
         // a no-op where mmap is unavailable.
         db.exec("PRAGMA mmap_size = 17179869184")?;
-        // A read transaction: one consistent snapshot even while an import writes (WAL).
+        // A read transaction: one consistent snapshot even while an import writes (WAL). The
+        // version token is read inside it, so a cache for that token is this very snapshot.
         db.exec("BEGIN")?;
         let result = (|| {
+            let token = {
+                let mut statement = db.prepare(POSTS_VERSION_SQL)?;
+                if statement.step()? {
+                    statement.text(0).to_string()
+                } else {
+                    String::new()
+                }
+            };
+            let cache = cache_path(self.path());
+            let mut writer = None;
+            if cached && !token.is_empty() {
+                match read_cache(&cache, &token, &mut visit) {
+                    Ok(Some(rows)) => return Ok(rows),
+                    Ok(None) => writer = CacheWriter::create(cache, &token),
+                    Err(corrupt) => {
+                        let _ = std::fs::remove_file(&cache);
+                        return Err(StoreError::CorruptCache(corrupt.reason));
+                    }
+                }
+            }
             let mut statement = db.prepare(SCAN_SQL)?;
-            let details_statement = RefCell::new(db.prepare(DETAILS_SQL)?);
+            let mut details = db.prepare(DETAILS_SQL)?;
+            let mut handle_buf = String::new();
             let mut rows = 0u64;
             while statement.step()? {
-                visit(&StoreRow {
-                    row: &statement,
-                    details_statement: &details_statement,
-                    author_handle: OnceCell::new(),
-                });
+                let author_id = id(statement.int(1));
+                handle_buf.clear();
+                if author_id == 0 {
+                    details.bind_all(&[Value::Int(statement.int(0).unwrap_or(0))])?;
+                    if details.step()? {
+                        handle_buf.push_str(details.text(0));
+                    }
+                    details.reset();
+                }
+                let post = ScanPost {
+                    id: id(statement.int(0)),
+                    author_id,
+                    author_handle: &handle_buf,
+                    time_ms: statement.int(2).unwrap_or(0),
+                    kind: kind_of(statement.text(3)),
+                    reply_to_post: id(statement.int(4)),
+                    reply_to_user: id(statement.int(5)),
+                    thread: id(statement.int(6)),
+                    retweet_of: id(statement.int(7)),
+                    mentioned_government: statement.text(8),
+                    intent: statement.text(9),
+                    post_type: statement.text(10),
+                    reply_settings: statement.text(11),
+                    likes: count(statement.int(12)),
+                    replies: count(statement.int(13)),
+                    retweets: count(statement.int(14)),
+                    quotes: count(statement.int(15)),
+                    hashtags_json: statement.text(16),
+                    has_media: statement.int(17).unwrap_or(0) != 0,
+                };
+                if let Some(writer) = writer.as_mut() {
+                    writer.push(&post);
+                }
+                visit(&post);
                 rows += 1;
+            }
+            if let Some(writer) = writer {
+                writer.finish();
             }
             Ok(rows)
         })();
@@ -302,6 +296,7 @@ impl SqliteStore {
                 Value::Int(i64::try_from(first).unwrap_or(i64::MAX)),
                 Value::Int(i64::try_from(last).unwrap_or(i64::MAX)),
             ])?;
+            db.exec(BUMP_POSTS_VERSION)?;
             db.exec("COMMIT")
         })();
         if written.is_err() {
@@ -324,6 +319,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query(BUMP_POSTS_VERSION).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(reset)
     }
@@ -537,6 +533,7 @@ impl SqliteStore {
                 ]);
             },
         )
+        .and_then(|()| db.exec(BUMP_POSTS_VERSION))
         .and_then(|()| db.exec("COMMIT"));
         if written.is_err() {
             let _ = db.exec("ROLLBACK");

@@ -10,6 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 use crate::bulk::{insert_rows, Db, Value};
+use crate::scan_cache::BUMP_POSTS_VERSION;
 use tawasul_core::{AccountInfo, DirectMessage, Post, PostKind, Record, Registry};
 
 use crate::{ImportRecord, KindCounts, Stats, Store, StoreError};
@@ -509,6 +510,13 @@ impl Store for SqliteStore {
         let db = Db::new(handle.as_raw_handle());
         db.exec("BEGIN IMMEDIATE")?;
         let written = write_records(&db, &posts, &batch.columns, &batch.sources, &accounts, &dms)
+            .and_then(|()| {
+                if posts.is_empty() {
+                    Ok(())
+                } else {
+                    db.exec(BUMP_POSTS_VERSION)
+                }
+            })
             .and_then(|()| db.exec("COMMIT"));
         if written.is_err() {
             // Nothing of a failed batch stays (a failed COMMIT included), and the connection
@@ -535,6 +543,7 @@ impl Store for SqliteStore {
             if climbed == 0 {
                 break;
             }
+            sqlx::query(BUMP_POSTS_VERSION).execute(&mut *tx).await?;
         }
         sqlx::query(
             "INSERT INTO conversations (channel, root_post_id, started_at, last_activity_at, messages) \
@@ -617,6 +626,7 @@ impl Store for SqliteStore {
             sqlx::query("DELETE FROM labels WHERE target_kind = 'post' AND source != 'human'")
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(BUMP_POSTS_VERSION).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,0 +1,218 @@
+//! The scorecard scan cache: a scan after any write to posts sees that write, a damaged cache
+//! is reported and removed rather than read, and the cached rows equal SQLite's.
+
+use tawasul_core::scorecard::ScanPost;
+use tawasul_core::{Post, PostKind, Record};
+use tawasul_store::{scan_cache_path, LabelWrite, SqliteStore, Store, StoreError};
+
+fn post(id: u64, author: u64, kind: PostKind) -> Post {
+    Post {
+        id,
+        author_id: Some(author),
+        kind,
+        text: format!("post {id}"),
+        complete: true,
+        created_at_ms: Some(1_700_000_000_000 + id as i64),
+        hashtags: if id.is_multiple_of(2) {
+            vec!["مصر".into()]
+        } else {
+            Vec::new()
+        },
+        ..Post::default()
+    }
+}
+
+fn label(post_id: u64, task: &'static str, value: &str) -> LabelWrite {
+    LabelWrite {
+        post_id,
+        task,
+        value: value.into(),
+        confidence: 0.9,
+        source: "test".into(),
+    }
+}
+
+async fn rows(store: &SqliteStore, cached: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let visit = |post: &ScanPost<'_>| out.push(format!("{post:?}"));
+    if cached {
+        store.scan_posts(visit).await.expect("scan");
+    } else {
+        store.scan_posts_uncached(visit).await.expect("scan");
+    }
+    out
+}
+
+async fn labelled_store(dir: &std::path::Path) -> SqliteStore {
+    let store = SqliteStore::open_dir(dir).await.expect("open");
+    let mut batch: Vec<Record> = (1..=40)
+        .map(|id| Record::Post(post(id, 100 + id % 3, PostKind::Original)))
+        .collect();
+    batch.push(Record::Post(Post {
+        reply_to_post: Some(3),
+        reply_to_user: Some(103),
+        ..post(41, 7, PostKind::Reply)
+    }));
+    store.write_batch(&batch).await.expect("write");
+    let labels: Vec<LabelWrite> = (1..=41)
+        .map(|id| {
+            label(
+                id,
+                "intent",
+                ["complaint", "question", "other"][id as usize % 3],
+            )
+        })
+        .collect();
+    store.write_labels(&labels, 1, 41, 1).await.expect("labels");
+    store
+}
+
+#[tokio::test]
+async fn the_cache_is_written_by_one_scan_and_gives_the_next_the_same_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let cache = scan_cache_path(store.path());
+    assert!(!cache.exists());
+    let from_sqlite = rows(&store, true).await;
+    assert_eq!(from_sqlite.len(), 41);
+    assert!(cache.exists(), "the first scan writes the cache");
+    let written = std::fs::metadata(&cache)
+        .expect("cache")
+        .modified()
+        .expect("time");
+    assert_eq!(rows(&store, true).await, from_sqlite);
+    assert_eq!(rows(&store, false).await, from_sqlite);
+    let read = std::fs::metadata(&cache)
+        .expect("cache")
+        .modified()
+        .expect("time");
+    assert_eq!(written, read, "a valid cache is read, not rewritten");
+}
+
+#[tokio::test]
+async fn every_kind_of_write_to_posts_makes_the_next_scan_see_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let before = rows(&store, true).await;
+
+    // New labels.
+    store
+        .write_labels(&[label(5, "post_type", "news")], 5, 5, 2)
+        .await
+        .expect("labels");
+    let after_labels = rows(&store, true).await;
+    assert_ne!(after_labels, before);
+    assert_eq!(after_labels, rows(&store, false).await);
+
+    // New and updated posts.
+    let mut newer = post(5, 101, PostKind::Original);
+    newer.text = "edited".into();
+    newer.metrics = tawasul_core::Metrics {
+        likes: Some(9),
+        ..Default::default()
+    };
+    newer.observed_at_ms = Some(10);
+    store
+        .write_batch(&[Record::Post(newer)])
+        .await
+        .expect("write");
+    let after_batch = rows(&store, true).await;
+    assert_ne!(after_batch, after_labels, "the newer metrics are seen");
+    assert_eq!(after_batch, rows(&store, false).await);
+
+    // Reply trees threaded after the fact: 42 answers 41, which answers 3.
+    store
+        .write_batch(&[Record::Post(Post {
+            reply_to_post: Some(41),
+            reply_to_user: Some(7),
+            ..post(42, 8, PostKind::Reply)
+        })])
+        .await
+        .expect("write");
+    store
+        .write_labels(&[label(42, "intent", "question")], 42, 42, 3)
+        .await
+        .expect("labels");
+    let unthreaded = rows(&store, true).await;
+    store.thread_conversations().await.expect("thread");
+    let threaded = rows(&store, true).await;
+    assert_ne!(threaded, unthreaded, "the reply's thread root moved");
+    assert_eq!(threaded, rows(&store, false).await);
+
+    // Synthetic posts (benchmarks).
+    store
+        .insert_synthetic_posts(&[tawasul_store::SyntheticPost {
+            id: 50,
+            author_id: 9,
+            created_at: 50,
+            kind: "original",
+            conversation_id: 50,
+            reply_settings: "everyone",
+            intent: Some("request"),
+            ..Default::default()
+        }])
+        .await
+        .expect("synthetic");
+    let synthetic = rows(&store, true).await;
+    assert_eq!(synthetic.len(), threaded.len() + 1);
+    assert_eq!(synthetic, rows(&store, false).await);
+
+    // Labels forgotten after a model change.
+    store.reset_model_labels().await.expect("reset");
+    assert!(rows(&store, true).await.is_empty());
+    assert!(rows(&store, false).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_damaged_cache_is_reported_removed_and_then_rebuilt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let expected = rows(&store, true).await;
+    let cache = scan_cache_path(store.path());
+    let mut bytes = std::fs::read(&cache).expect("cache");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&cache, &bytes).expect("damage");
+    let mut seen = 0;
+    match store.scan_posts(|_| seen += 1).await {
+        Err(StoreError::CorruptCache(reason)) => {
+            assert!(reason.contains("scorecard-cache"), "{reason}")
+        }
+        other => panic!("expected a corrupt cache error, got {other:?}"),
+    }
+    assert!(!cache.exists(), "the damaged file is gone");
+    assert_eq!(rows(&store, true).await, expected, "read from SQLite again");
+    assert!(cache.exists(), "and the cache written anew");
+}
+
+#[tokio::test]
+async fn a_cache_left_from_another_store_is_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let expected = rows(&store, true).await;
+    let cache = scan_cache_path(store.path());
+    let kept = std::fs::read(&cache).expect("cache");
+    store.close().await;
+    // The database is deleted and made again with other posts; the old cache stays behind.
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = dir
+            .path()
+            .join(tawasul_store::DATABASE_FILE)
+            .into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let store = SqliteStore::open_dir(dir.path()).await.expect("open");
+    store
+        .write_batch(&[Record::Post(post(900, 1, PostKind::Original))])
+        .await
+        .expect("write");
+    store
+        .write_labels(&[label(900, "intent", "question")], 900, 900, 1)
+        .await
+        .expect("labels");
+    std::fs::write(&cache, kept).expect("old cache back");
+    let now = rows(&store, true).await;
+    assert_eq!(now.len(), 1);
+    assert_ne!(now, expected);
+}
