@@ -614,6 +614,8 @@ pub struct ScorecardEngine {
     unlabelled: Vec<u64>,
     targets: Vec<u16>,
     handle_buf: String,
+    /// Threads the final matching and tallies may use (1 or 2).
+    threads: usize,
 }
 
 impl ScorecardEngine {
@@ -657,6 +659,7 @@ impl ScorecardEngine {
             replies: Vec::new(),
             targets: Vec::new(),
             handle_buf: String::new(),
+            threads: 2,
         }
     }
 
@@ -697,6 +700,13 @@ impl ScorecardEngine {
     /// account never posted; data without author ids are still matched by handle.
     pub fn ids_resolved(mut self) -> Self {
         self.learn_ids = false;
+        self
+    }
+
+    /// Keeps the whole computation on the calling thread (the default lets `finish` use a
+    /// second one on large inputs); the results are the same either way.
+    pub fn single_threaded(mut self) -> Self {
+        self.threads = 1;
         self
     }
 
@@ -867,118 +877,60 @@ impl ScorecardEngine {
         });
     }
 
-    /// Finds each message's first answer by sorting and merging, so that millions of messages
-    /// cost sequential passes instead of random lookups: direct replies by the id replied to,
-    /// then replies in the conversation by (thread, citizen, account).
+    /// Finds each message's first answer: direct replies by the id replied to, then replies
+    /// later in the conversation by (thread, citizen, account). The two indexes are built side
+    /// by side and the messages looked up in two halves, one per thread.
     fn match_answers(&mut self) {
+        let split = self.split();
         let replies = &self.replies;
-        let messages = &mut self.messages;
-        let mut direct: Vec<u32> = (0..replies.len() as u32)
-            .filter(|&i| replies[i as usize].reply_to_post != 0)
-            .collect();
-        direct.sort_unstable_by_key(|&i| {
-            let r = &replies[i as usize];
-            (r.reply_to_post, r.time_ms)
-        });
-        let mut start = 0;
-        for message in messages.iter_mut() {
-            while start < direct.len()
-                && replies[direct[start] as usize].reply_to_post < message.post_id
-            {
-                start += 1;
-            }
-            for &index in direct[start..].iter() {
-                let reply = &replies[index as usize];
-                if reply.reply_to_post != message.post_id {
-                    break;
-                }
-                if reply.account == message.account && reply.time_ms > message.time_ms {
-                    if reply.time_ms < message.answered_at {
-                        message.answered_at = reply.time_ms;
-                        message.answered_by = index;
-                    }
-                    break;
-                }
-            }
-        }
-        // Later in the conversation, addressed to the message's author: replies grouped by
-        // (thread, citizen, account) in time order, each message looking up its own group, so
-        // the messages keep their order and are never sorted.
-        let mut conversational: Vec<u32> = (0..replies.len() as u32)
-            .filter(|&i| replies[i as usize].reply_to_user != 0)
-            .collect();
-        let key = |r: &Reply| (r.thread, r.reply_to_user, r.account, r.time_ms);
-        conversational.sort_unstable_by_key(|&i| key(&replies[i as usize]));
-        let group_of = |i: u32| {
-            let r = &replies[i as usize];
-            (r.thread, r.reply_to_user, r.account)
+        let (direct, (conversational, groups)) = join(
+            split,
+            || direct_index(replies),
+            || conversational_index(replies),
+        );
+        let index = AnswerIndex {
+            replies,
+            direct: &direct,
+            conversational: &conversational,
+            groups: &groups,
         };
-        let mut groups: FxHashMap<(u64, u64, u16), (u32, u32)> = FxHashMap::default();
-        let mut offset = 0u32;
-        for run in conversational.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
-            groups.insert(group_of(run[0]), (offset, run.len() as u32));
-            offset += run.len() as u32;
-        }
-        for message in messages.iter_mut() {
-            if message.author_id == 0 {
-                continue;
-            }
-            let Some(&(start, len)) =
-                groups.get(&(message.thread, message.author_id, message.account))
-            else {
-                continue;
-            };
-            let group = &conversational[start as usize..(start + len) as usize];
-            let later = group.partition_point(|&i| replies[i as usize].time_ms <= message.time_ms);
-            if let Some(&index) = group.get(later) {
-                let time_ms = replies[index as usize].time_ms;
-                if time_ms < message.answered_at {
-                    message.answered_at = time_ms;
-                    message.answered_by = index;
-                }
-            }
-        }
+        let half = if split {
+            self.messages.len() / 2
+        } else {
+            self.messages.len()
+        };
+        let (first, second) = self.messages.split_at_mut(half);
+        join(split, || index.answer(first), || index.answer(second));
+    }
+
+    /// Whether the work is worth a second thread.
+    fn split(&self) -> bool {
+        self.threads > 1 && self.messages.len() >= PARALLEL_MIN_MESSAGES
     }
 
     /// Computes every reported account's scorecard, ranked by interactivity index.
     pub fn finish(mut self) -> Vec<Scorecard> {
         self.match_answers();
         let n = self.accounts.len();
-        let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); n];
-        let mut wall: Vec<Vec<u64>> = vec![Vec::new(); n];
-        let mut business: Vec<Vec<u64>> = vec![Vec::new(); n];
-        for message in &self.messages {
-            let account = message.account as usize;
-            let r = &mut responsiveness[account];
-            r.citizen_messages += 1;
-            r.needs_reply += u64::from(message.needs_reply);
-            let horizon = (self.window.as_of_ms - message.time_ms).clamp(0, ANSWER_WINDOW_MS);
-            let delay = message.answered_at.saturating_sub(message.time_ms);
-            let answered = message.answered_at != i64::MAX && delay <= horizon;
-            if answered {
-                r.answered_7d += 1;
-                r.needs_reply_answered_7d += u64::from(message.needs_reply);
-                if !self.timeline.is_open(message.answered_at) {
-                    r.answered_outside_hours += 1;
-                }
-                wall[account].push(survival_key(delay, true));
-                business[account].push(survival_key(
-                    self.timeline
-                        .business_ms(message.time_ms, message.answered_at),
-                    true,
-                ));
-            } else {
-                if horizon < ANSWER_WINDOW_MS {
-                    r.awaiting += 1;
-                }
-                wall[account].push(survival_key(horizon, false));
-                business[account].push(survival_key(
-                    self.timeline
-                        .business_ms(message.time_ms, message.time_ms + horizon),
-                    false,
-                ));
-            }
-        }
+        let split = self.split();
+        let half = if split {
+            self.messages.len() / 2
+        } else {
+            self.messages.len()
+        };
+        let (first, second) = self.messages.split_at(half);
+        let (window, timeline) = (self.window, &self.timeline);
+        let (mut outcomes, later) = join(
+            split,
+            || Outcomes::of(first, n, window, timeline),
+            || Outcomes::of(second, n, window, timeline),
+        );
+        outcomes.absorb(later);
+        let Outcomes {
+            mut responsiveness,
+            mut wall,
+            mut business,
+        } = outcomes;
         // Conversations the account answered in, and those with two or more answering turns.
         let mut turns: Vec<u32> = self
             .messages
@@ -1001,6 +953,22 @@ impl ScorecardEngine {
             r.answered_threads += 1;
             r.dialogue_threads += u64::from(group.len() >= 2);
         }
+        // The curves of reported accounts: wall-clock on one thread, business time on another.
+        let accounts = &self.accounts;
+        let curves = |keys: &mut Vec<Vec<u64>>| -> Vec<ResponseCurve> {
+            keys.iter_mut()
+                .zip(accounts)
+                .map(|(keys, account)| {
+                    if account.report {
+                        ResponseCurve::from_keys(keys)
+                    } else {
+                        ResponseCurve::default()
+                    }
+                })
+                .collect()
+        };
+        let (wall_curves, business_curves) =
+            join(split, || curves(&mut wall), || curves(&mut business));
         let days = ((self.window.to_ms - self.window.from_ms) as f64 / 86_400_000.0).max(0.0);
         let mut cards = Vec::new();
         for (index, account) in self.accounts.iter().enumerate() {
@@ -1008,14 +976,14 @@ impl ScorecardEngine {
                 continue;
             }
             let mut r = std::mem::take(&mut responsiveness[index]);
-            let w = ResponseCurve::from_keys(&mut wall[index]);
+            let w = &wall_curves[index];
             r.median = w.quantile(0.5);
             r.p75 = w.quantile(0.75);
             r.p90 = w.quantile(0.9);
             let any = !wall[index].is_empty();
             r.within_1h = any.then(|| w.share_within(3_600_000));
             r.within_24h = any.then(|| w.share_within(86_400_000));
-            let b = ResponseCurve::from_keys(&mut business[index]);
+            let b = &business_curves[index];
             r.median_business = b.quantile(0.5);
             r.p90_business = b.quantile(0.9);
             r.intents = std::mem::take(&mut self.intents[index])
@@ -1040,6 +1008,196 @@ impl ScorecardEngine {
                 .then_with(|| a.account.handle.cmp(&b.account.handle))
         });
         cards
+    }
+}
+
+/// Below this many citizen messages the answer matching and the tallies stay on one thread:
+/// starting a second one would cost more than it saves.
+const PARALLEL_MIN_MESSAGES: usize = 16_384;
+
+/// Runs `a` on this thread and `b` on a second one when `split`, else both here in turn.
+fn join<A: Send, B: Send>(
+    split: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !split {
+        let first = a();
+        return (first, b());
+    }
+    std::thread::scope(|scope| {
+        let second = scope.spawn(b);
+        let first = a();
+        match second.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Replies to a post, as indexes into the replies sorted by (post replied to, time).
+fn direct_index(replies: &[Reply]) -> Vec<u32> {
+    let mut direct: Vec<u32> = (0..replies.len() as u32)
+        .filter(|&i| replies[i as usize].reply_to_post != 0)
+        .collect();
+    direct.sort_unstable_by_key(|&i| {
+        let r = &replies[i as usize];
+        (r.reply_to_post, r.time_ms)
+    });
+    direct
+}
+
+/// Replies addressed to a user, grouped by (thread, citizen, account) in time order: the
+/// sorted indexes, and where each group starts in them and how long it is.
+type ConversationIndex = (Vec<u32>, FxHashMap<(u64, u64, u16), (u32, u32)>);
+
+fn conversational_index(replies: &[Reply]) -> ConversationIndex {
+    let mut conversational: Vec<u32> = (0..replies.len() as u32)
+        .filter(|&i| replies[i as usize].reply_to_user != 0)
+        .collect();
+    let key = |r: &Reply| (r.thread, r.reply_to_user, r.account, r.time_ms);
+    conversational.sort_unstable_by_key(|&i| key(&replies[i as usize]));
+    let group_of = |i: u32| {
+        let r = &replies[i as usize];
+        (r.thread, r.reply_to_user, r.account)
+    };
+    let mut groups: FxHashMap<(u64, u64, u16), (u32, u32)> = FxHashMap::default();
+    let mut offset = 0u32;
+    for run in conversational.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
+        groups.insert(group_of(run[0]), (offset, run.len() as u32));
+        offset += run.len() as u32;
+    }
+    (conversational, groups)
+}
+
+/// The replies indexed both ways, shared read-only by the threads that match messages.
+struct AnswerIndex<'a> {
+    replies: &'a [Reply],
+    direct: &'a [u32],
+    conversational: &'a [u32],
+    groups: &'a FxHashMap<(u64, u64, u16), (u32, u32)>,
+}
+
+impl AnswerIndex<'_> {
+    /// Sets the first answer of each of `messages` (a run of messages in post id order).
+    fn answer(&self, messages: &mut [Message]) {
+        let (replies, direct) = (self.replies, self.direct);
+        // Direct replies: one merge of the messages with the replies sorted by post replied to.
+        let mut start = messages.first().map_or(0, |first| {
+            direct.partition_point(|&i| replies[i as usize].reply_to_post < first.post_id)
+        });
+        for message in messages.iter_mut() {
+            while start < direct.len()
+                && replies[direct[start] as usize].reply_to_post < message.post_id
+            {
+                start += 1;
+            }
+            for &index in direct[start..].iter() {
+                let reply = &replies[index as usize];
+                if reply.reply_to_post != message.post_id {
+                    break;
+                }
+                if reply.account == message.account && reply.time_ms > message.time_ms {
+                    if reply.time_ms < message.answered_at {
+                        message.answered_at = reply.time_ms;
+                        message.answered_by = index;
+                    }
+                    break;
+                }
+            }
+        }
+        // Later in the conversation, addressed to the message's author: each message looks up
+        // its own group, so the messages keep their order and are never sorted.
+        for message in messages.iter_mut() {
+            if message.author_id == 0 {
+                continue;
+            }
+            let Some(&(start, len)) =
+                self.groups
+                    .get(&(message.thread, message.author_id, message.account))
+            else {
+                continue;
+            };
+            let group = &self.conversational[start as usize..(start + len) as usize];
+            let later = group.partition_point(|&i| replies[i as usize].time_ms <= message.time_ms);
+            if let Some(&index) = group.get(later) {
+                let time_ms = replies[index as usize].time_ms;
+                if time_ms < message.answered_at {
+                    message.answered_at = time_ms;
+                    message.answered_by = index;
+                }
+            }
+        }
+    }
+}
+
+/// What became of a run of messages, per account: the counts, and each message's survival key
+/// in wall-clock and in business time.
+struct Outcomes {
+    responsiveness: Vec<Responsiveness>,
+    wall: Vec<Vec<u64>>,
+    business: Vec<Vec<u64>>,
+}
+
+impl Outcomes {
+    fn of(messages: &[Message], accounts: usize, window: Window, timeline: &Timeline) -> Self {
+        let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); accounts];
+        let mut wall: Vec<Vec<u64>> = vec![Vec::new(); accounts];
+        let mut business: Vec<Vec<u64>> = vec![Vec::new(); accounts];
+        for message in messages {
+            let account = message.account as usize;
+            let r = &mut responsiveness[account];
+            r.citizen_messages += 1;
+            r.needs_reply += u64::from(message.needs_reply);
+            let horizon = (window.as_of_ms - message.time_ms).clamp(0, ANSWER_WINDOW_MS);
+            let delay = message.answered_at.saturating_sub(message.time_ms);
+            let answered = message.answered_at != i64::MAX && delay <= horizon;
+            if answered {
+                r.answered_7d += 1;
+                r.needs_reply_answered_7d += u64::from(message.needs_reply);
+                if !timeline.is_open(message.answered_at) {
+                    r.answered_outside_hours += 1;
+                }
+                wall[account].push(survival_key(delay, true));
+                business[account].push(survival_key(
+                    timeline.business_ms(message.time_ms, message.answered_at),
+                    true,
+                ));
+            } else {
+                if horizon < ANSWER_WINDOW_MS {
+                    r.awaiting += 1;
+                }
+                wall[account].push(survival_key(horizon, false));
+                business[account].push(survival_key(
+                    timeline.business_ms(message.time_ms, message.time_ms + horizon),
+                    false,
+                ));
+            }
+        }
+        Self {
+            responsiveness,
+            wall,
+            business,
+        }
+    }
+
+    /// Adds the outcomes of another run of messages (the order of keys does not matter: each
+    /// account's keys are sorted when its curve is drawn).
+    fn absorb(&mut self, other: Outcomes) {
+        for (mine, theirs) in self.responsiveness.iter_mut().zip(&other.responsiveness) {
+            mine.citizen_messages += theirs.citizen_messages;
+            mine.needs_reply += theirs.needs_reply;
+            mine.answered_7d += theirs.answered_7d;
+            mine.needs_reply_answered_7d += theirs.needs_reply_answered_7d;
+            mine.answered_outside_hours += theirs.answered_outside_hours;
+            mine.awaiting += theirs.awaiting;
+        }
+        for (mine, theirs) in self.wall.iter_mut().zip(&other.wall) {
+            mine.extend_from_slice(theirs);
+        }
+        for (mine, theirs) in self.business.iter_mut().zip(&other.business) {
+            mine.extend_from_slice(theirs);
+        }
     }
 }
 

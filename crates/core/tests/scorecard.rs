@@ -519,3 +519,121 @@ fn resolved_ids_skip_handle_lookups_but_handles_still_match_posts_without_ids() 
         "an unknown author id is a citizen once ids are resolved"
     );
 }
+
+/// Thousands of citizens writing to the interior ministry, which answers some directly, some
+/// later in the conversation and some after a week: a stream long enough that `finish` splits
+/// its work across two threads.
+fn busy_month() -> (Vec<P>, u64) {
+    let t0 = utc(2026, 1, 4, 8, 0);
+    let mut posts = Vec::new();
+    let mut id = 10_000u64;
+    let mut next_id = || {
+        id += 1;
+        id
+    };
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut random = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut citizen_messages = 0;
+    let mut answers = Vec::new();
+    for minute in 0..40_000i64 {
+        let time = t0 + minute * MIN / 2;
+        if minute % 50 == 0 {
+            let post = next_id();
+            posts.push(P {
+                id: post,
+                author: MOI,
+                time,
+                thread: post,
+                post_type: "news",
+                ..P::default()
+            });
+            continue;
+        }
+        let Some(topic) = posts
+            .iter()
+            .rev()
+            .find(|p| p.author == MOI && p.kind == PostKind::Original)
+            .map(|p| p.id)
+        else {
+            continue;
+        };
+        let citizen = 5_000 + random(3_000);
+        let message = next_id();
+        posts.push(P {
+            intent: ["question", "complaint", "praise"][random(3) as usize],
+            ..reply(message, citizen, time, topic, MOI, topic)
+        });
+        citizen_messages += 1;
+        // Answered: directly, later in the thread to the citizen, or after a week.
+        match random(6) {
+            0 => answers.push((
+                time + (1 + random(600) as i64) * MIN,
+                message,
+                citizen,
+                topic,
+            )),
+            1 => answers.push((time + (1 + random(90) as i64) * MIN, topic, citizen, topic)),
+            2 => answers.push((time + 8 * DAY, message, citizen, topic)),
+            _ => {}
+        }
+        // The answers due by now, in time order (ids must follow time).
+        answers.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
+        while answers.last().is_some_and(|a| a.0 <= time) {
+            if let Some((at, to_post, to_user, thread)) = answers.pop() {
+                posts.push(reply(
+                    next_id(),
+                    MOI,
+                    at.max(time),
+                    to_post,
+                    to_user,
+                    thread,
+                ));
+            }
+        }
+    }
+    (posts, citizen_messages)
+}
+
+#[test]
+fn splitting_the_work_across_threads_gives_the_same_scorecards() {
+    let (posts, citizen_messages) = busy_month();
+    let window = january_window();
+    let cards = |engine: ScorecardEngine| {
+        let mut engine = engine;
+        for post in &posts {
+            engine.push(&post.scan());
+        }
+        engine.finish()
+    };
+    let split = cards(ScorecardEngine::new(
+        accounts(),
+        window,
+        BusinessCalendar::default(),
+    ));
+    let single = cards(
+        ScorecardEngine::new(accounts(), window, BusinessCalendar::default()).single_threaded(),
+    );
+    assert_eq!(split, single);
+    let moi = &card(&split, "moiegy").responsiveness;
+    assert_eq!(moi.citizen_messages, citizen_messages);
+    assert!(
+        citizen_messages > 30_000,
+        "enough messages to split the work"
+    );
+    // A third is answered within minutes or hours, a sixth only after a week.
+    let share = moi.answered_7d as f64 / citizen_messages as f64;
+    assert!((0.25..0.42).contains(&share), "answered share {share}");
+    // Fewer than half answered within a week: the median is not reached.
+    assert_eq!(moi.median, Quantile::NotReached);
+    assert!(moi.answered_threads > 0);
+    assert!(
+        moi.within_24h.is_some_and(|s| s > 0.2),
+        "{:?}",
+        moi.within_24h
+    );
+}

@@ -20,6 +20,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use tawasul_core::scorecard::ScanPost;
 use tawasul_core::snowflake::TWITTER_EPOCH_MS;
@@ -227,6 +228,77 @@ struct Cursor<'a> {
     text_at: usize,
 }
 
+/// A string of a decoded row: a range of its block's text area, or the one value stored as a
+/// flag instead of bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct TextRange {
+    start: u32,
+    end: u32,
+}
+
+/// `reply_settings` stored as a flag (`REPLY_SETTINGS_EVERYONE`), not as text.
+const EVERYONE: TextRange = TextRange {
+    start: u32::MAX,
+    end: u32::MAX,
+};
+
+/// One row decoded without borrowing its block, so that a reader thread can decode a block
+/// while the scan visits the one before; [`RawRow::post`] lends it out with its strings.
+#[derive(Debug, Clone, Copy, Default)]
+struct RawRow {
+    id: u64,
+    author_id: u64,
+    time_ms: i64,
+    reply_to_post: u64,
+    reply_to_user: u64,
+    thread: u64,
+    retweet_of: u64,
+    /// Likes, replies, retweets, quotes; each meaningful only when its `metrics` bit is set.
+    counts: [u64; 4],
+    /// Mentioned accounts, hashtags, reply settings, post type, intent, author handle.
+    strings: [TextRange; 6],
+    flags: u8,
+    metrics: u8,
+}
+
+impl RawRow {
+    /// The row as the scorecard reads it, its strings taken from the block's `texts` (the
+    /// text area the row was decoded against, so every range is a valid one of it).
+    fn post<'a>(&self, texts: &'a str) -> ScanPost<'a> {
+        let text = |range: TextRange| -> &'a str {
+            if range == EVERYONE {
+                "everyone"
+            } else {
+                texts
+                    .get(range.start as usize..range.end as usize)
+                    .unwrap_or_default()
+            }
+        };
+        let count = |bit: u8, index: usize| (self.metrics & bit != 0).then_some(self.counts[index]);
+        ScanPost {
+            id: self.id,
+            author_id: self.author_id,
+            author_handle: text(self.strings[5]),
+            time_ms: self.time_ms,
+            kind: kind_of_code(self.flags & KIND_MASK),
+            reply_to_post: self.reply_to_post,
+            reply_to_user: self.reply_to_user,
+            thread: self.thread,
+            retweet_of: self.retweet_of,
+            mentioned_government: text(self.strings[0]),
+            hashtags_json: text(self.strings[1]),
+            has_media: self.flags & MEDIA != 0,
+            reply_settings: text(self.strings[2]),
+            likes: count(LIKES, 0),
+            replies: count(REPLIES, 1),
+            retweets: count(RETWEETS, 2),
+            quotes: count(QUOTES, 3),
+            post_type: text(self.strings[3]),
+            intent: text(self.strings[4]),
+        }
+    }
+}
+
 impl<'a> Cursor<'a> {
     fn byte(&mut self) -> Option<u8> {
         let byte = *self.bytes.get(self.at)?;
@@ -252,32 +324,39 @@ impl<'a> Cursor<'a> {
         None
     }
 
-    fn text(&mut self) -> Option<&'a str> {
+    /// The next string's range; refuses one that runs past the text area or splits a
+    /// character, so every range handed out is a valid slice of `texts`.
+    fn text(&mut self) -> Option<TextRange> {
         let len = usize::try_from(self.varint()?).ok()?;
         let end = self.text_at.checked_add(len)?;
-        // `get` refuses a range that is out of bounds or splits a character.
-        let text = self.texts.get(self.text_at..end)?;
+        if end > self.texts.len() || !self.texts.is_char_boundary(end) {
+            return None;
+        }
+        let range = TextRange {
+            start: u32::try_from(self.text_at).ok()?,
+            end: u32::try_from(end).ok()?,
+        };
         self.text_at = end;
-        Some(text)
+        Some(range)
     }
 
-    fn text_if(&mut self, flags: u8, bit: u8) -> Option<&'a str> {
+    fn text_if(&mut self, flags: u8, bit: u8) -> Option<TextRange> {
         if flags & bit != 0 {
             self.text()
         } else {
-            Some("")
+            Some(TextRange::default())
         }
     }
 
-    fn metric_if(&mut self, flags: u8, bit: u8) -> Option<Option<u64>> {
+    fn count_if(&mut self, flags: u8, bit: u8) -> Option<u64> {
         if flags & bit != 0 {
-            self.varint().map(Some)
+            self.varint()
         } else {
-            Some(None)
+            Some(0)
         }
     }
 
-    fn row(&mut self, previous_id: u64) -> Option<ScanPost<'a>> {
+    fn row(&mut self, previous_id: u64) -> Option<RawRow> {
         let flags = self.byte()?;
         let strings = self.byte()?;
         let metrics = self.byte()?;
@@ -310,40 +389,41 @@ impl<'a> Cursor<'a> {
         } else {
             id.wrapping_sub(unzigzag(self.varint()?) as u64)
         };
-        let likes = self.metric_if(metrics, LIKES)?;
-        let replies = self.metric_if(metrics, REPLIES)?;
-        let retweets = self.metric_if(metrics, RETWEETS)?;
-        let quotes = self.metric_if(metrics, QUOTES)?;
+        let counts = [
+            self.count_if(metrics, LIKES)?,
+            self.count_if(metrics, REPLIES)?,
+            self.count_if(metrics, RETWEETS)?,
+            self.count_if(metrics, QUOTES)?,
+        ];
         let mentioned_government = self.text_if(strings, MENTIONED)?;
         let hashtags_json = self.text_if(strings, HASHTAGS)?;
         let reply_settings = if strings & REPLY_SETTINGS_EVERYONE != 0 {
-            "everyone"
+            EVERYONE
         } else {
             self.text_if(strings, REPLY_SETTINGS)?
         };
         let post_type = self.text_if(strings, POST_TYPE)?;
         let intent = self.text_if(strings, INTENT)?;
         let author_handle = self.text_if(strings, AUTHOR_HANDLE)?;
-        Some(ScanPost {
+        Some(RawRow {
             id,
             author_id,
-            author_handle,
             time_ms,
-            kind: kind_of_code(flags & KIND_MASK),
             reply_to_post,
             reply_to_user,
             thread,
             retweet_of,
-            mentioned_government,
-            hashtags_json,
-            has_media: flags & MEDIA != 0,
-            reply_settings,
-            likes,
-            replies,
-            retweets,
-            quotes,
-            post_type,
-            intent,
+            counts,
+            strings: [
+                mentioned_government,
+                hashtags_json,
+                reply_settings,
+                post_type,
+                intent,
+                author_handle,
+            ],
+            flags,
+            metrics,
         })
     }
 }
@@ -483,9 +563,22 @@ impl Drop for CacheWriter {
     }
 }
 
-/// Streams the rows of the cache at `path` to `visit` if it was written for `token`.
-/// `Ok(None)` when there is no usable cache (missing, another version, another format):
-/// nothing was visited. `Err` when the file broke after rows had been visited.
+/// A block as the reader thread hands it over: checksummed, its strings checked and copied
+/// out, its rows decoded.
+#[derive(Default)]
+struct DecodedBlock {
+    texts: String,
+    rows: Vec<RawRow>,
+}
+
+/// What the reader thread sends: the next block, `None` at a verified end, or the damage found.
+type Handed = Result<Option<DecodedBlock>, Corrupt>;
+
+/// Streams the cache's rows to `visit` if the file at `path` was written for `token`:
+/// `Ok(None)` when there is no such file (or it is of another version or format), the number
+/// of rows when all were read, `Err` when the file is damaged (rows already handed out must
+/// then be thrown away). A second thread reads, checks and decodes the next block while
+/// `visit` runs over the current one, so the scorecard's own work is the only wait.
 pub(crate) fn read_cache(
     path: &Path,
     token: &str,
@@ -502,73 +595,135 @@ pub(crate) fn read_cache(
     if file.read_exact(&mut stored).is_err() || stored != token.as_bytes() {
         return Ok(None);
     }
-    let mut offset = (MAGIC.len() + 1 + stored.len()) as u64;
-    let mut block = Vec::with_capacity(BLOCK_BYTES + 4096);
+    let offset = (MAGIC.len() + 1 + stored.len()) as u64;
+    // Two blocks in flight at most: the reader stays one ahead without buffering the file.
+    let (full_tx, full_rx) = mpsc::sync_channel::<Handed>(1);
+    let (empty_tx, empty_rx) = mpsc::channel::<DecodedBlock>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_blocks(file, path, offset, full_tx, empty_rx));
+        let mut rows = 0u64;
+        // Dropping the receiver on an early return stops the reader at its next send.
+        for handed in full_rx {
+            let Some(block) = handed? else {
+                return Ok(Some(rows));
+            };
+            for raw in &block.rows {
+                visit(&raw.post(&block.texts));
+            }
+            rows += block.rows.len() as u64;
+            // The reader may have finished already; then the buffers are simply dropped.
+            let _ = empty_tx.send(block);
+        }
+        Err(Corrupt {
+            reason: format!("{}: the cache reader stopped early", path.display()),
+        })
+    })
+}
+
+/// The reader thread of [`read_cache`]: sends each block of `file` from `offset` on, decoded
+/// into a buffer handed back through `empty` when there is one, then the end or the damage.
+fn read_blocks(
+    mut file: File,
+    path: &Path,
+    mut offset: u64,
+    full: mpsc::SyncSender<Handed>,
+    empty: mpsc::Receiver<DecodedBlock>,
+) {
+    let mut payload = Vec::with_capacity(BLOCK_BYTES + 4096);
     let mut rows = 0u64;
     let mut previous_id = 0u64;
-    let corrupt = |offset: u64, what: &str| Corrupt {
-        reason: format!("{} at byte {offset}: {what}", path.display()),
-    };
     loop {
-        let mut block_header = [0u8; BLOCK_HEADER];
-        file.read_exact(&mut block_header)
-            .map_err(|_| corrupt(offset, "the file ends inside a block header"))?;
-        let mut four = [0u8; 4];
-        four.copy_from_slice(&block_header[..4]);
-        let len = u32::from_le_bytes(four) as usize;
-        four.copy_from_slice(&block_header[4..8]);
-        let block_rows = u32::from_le_bytes(four);
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(&block_header[8..]);
-        let sum = u64::from_le_bytes(eight);
-        if len == 0 && block_rows == 0 {
-            if sum != rows {
-                return Err(corrupt(offset, "the row count at the end does not match"));
-            }
-            return Ok(Some(rows));
+        let block = empty.try_recv().unwrap_or_default();
+        let handed = read_block(
+            &mut file,
+            path,
+            &mut offset,
+            &mut payload,
+            &mut rows,
+            &mut previous_id,
+            block,
+        );
+        let more = matches!(handed, Ok(Some(_)));
+        if full.send(handed).is_err() || !more {
+            return;
         }
-        if len > MAX_BLOCK_BYTES {
-            return Err(corrupt(
-                offset,
-                "a block longer than any this format writes",
-            ));
-        }
-        block.resize(len, 0);
-        file.read_exact(&mut block)
-            .map_err(|_| corrupt(offset, "the file ends inside a block"))?;
-        if checksum(&block) != sum {
-            return Err(corrupt(offset, "a block's checksum does not match"));
-        }
-        let mut four = [0u8; 4];
-        let rows_end = block
-            .get(..4)
-            .map(|head| {
-                four.copy_from_slice(head);
-                4 + u32::from_le_bytes(four) as usize
-            })
-            .filter(|&end| end <= block.len())
-            .ok_or_else(|| corrupt(offset, "a row area longer than its block"))?;
-        let texts = std::str::from_utf8(&block[rows_end..])
-            .map_err(|_| corrupt(offset, "strings that are not UTF-8"))?;
-        let mut cursor = Cursor {
-            bytes: &block[..rows_end],
-            at: 4,
-            texts,
-            text_at: 0,
-        };
-        for _ in 0..block_rows {
-            let post = cursor
-                .row(previous_id)
-                .ok_or_else(|| corrupt(offset, "a row does not decode"))?;
-            previous_id = post.id;
-            visit(&post);
-        }
-        if cursor.at != rows_end || cursor.text_at != texts.len() {
-            return Err(corrupt(offset, "bytes after a block's last row"));
-        }
-        rows += u64::from(block_rows);
-        offset += (BLOCK_HEADER + len) as u64;
     }
+}
+
+/// Reads, checks and decodes the block at `offset` into `block` (`None` at the end marker).
+fn read_block(
+    file: &mut File,
+    path: &Path,
+    offset: &mut u64,
+    payload: &mut Vec<u8>,
+    rows: &mut u64,
+    previous_id: &mut u64,
+    mut block: DecodedBlock,
+) -> Handed {
+    let at = *offset;
+    let corrupt = |what: &str| Corrupt {
+        reason: format!("{} at byte {at}: {what}", path.display()),
+    };
+    let mut block_header = [0u8; BLOCK_HEADER];
+    file.read_exact(&mut block_header)
+        .map_err(|_| corrupt("the file ends inside a block header"))?;
+    let mut four = [0u8; 4];
+    four.copy_from_slice(&block_header[..4]);
+    let len = u32::from_le_bytes(four) as usize;
+    four.copy_from_slice(&block_header[4..8]);
+    let block_rows = u32::from_le_bytes(four);
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&block_header[8..]);
+    let sum = u64::from_le_bytes(eight);
+    if len == 0 && block_rows == 0 {
+        if sum != *rows {
+            return Err(corrupt("the row count at the end does not match"));
+        }
+        return Ok(None);
+    }
+    if len > MAX_BLOCK_BYTES {
+        return Err(corrupt("a block longer than any this format writes"));
+    }
+    payload.resize(len, 0);
+    file.read_exact(payload)
+        .map_err(|_| corrupt("the file ends inside a block"))?;
+    if checksum(payload) != sum {
+        return Err(corrupt("a block's checksum does not match"));
+    }
+    let rows_end = payload
+        .get(..4)
+        .map(|head| {
+            four.copy_from_slice(head);
+            4 + u32::from_le_bytes(four) as usize
+        })
+        .filter(|&end| end <= payload.len())
+        .ok_or_else(|| corrupt("a row area longer than its block"))?;
+    let texts = std::str::from_utf8(&payload[rows_end..])
+        .map_err(|_| corrupt("strings that are not UTF-8"))?;
+    block.texts.clear();
+    block.texts.push_str(texts);
+    block.rows.clear();
+    let mut cursor = Cursor {
+        bytes: &payload[..rows_end],
+        at: 4,
+        texts,
+        text_at: 0,
+    };
+    // A row takes at least four bytes, so a lying row count ends in a decode error, not in
+    // an outsized buffer.
+    for _ in 0..block_rows {
+        let raw = cursor
+            .row(*previous_id)
+            .ok_or_else(|| corrupt("a row does not decode"))?;
+        *previous_id = raw.id;
+        block.rows.push(raw);
+    }
+    if cursor.at != rows_end || cursor.text_at != texts.len() {
+        return Err(corrupt("bytes after a block's last row"));
+    }
+    *rows += u64::from(block_rows);
+    *offset += (BLOCK_HEADER + len) as u64;
+    Ok(Some(block))
 }
 
 #[cfg(test)]
