@@ -818,9 +818,12 @@ impl ScorecardEngine {
                 self.targets.push(account);
             }
         }
-        for handle in post.mentioned_government().split(',') {
-            if let Some(&account) = self.by_handle.get(handle) {
-                self.targets.push(account);
+        let mentioned = post.mentioned_government();
+        if !mentioned.is_empty() {
+            for handle in mentioned.split(',') {
+                if let Some(&account) = self.by_handle.get(handle) {
+                    self.targets.push(account);
+                }
             }
         }
         if self.targets.is_empty() {
