@@ -404,6 +404,8 @@ pub fn reclassify(
     let summary = runtime.block_on(async {
         let reset = store.reset_model_labels().await?;
         let summary = label_new_posts(&store).await?;
+        // New labels are a new version of the posts: the next report should not wait for it.
+        store.prepare_scan_cache().await?;
         anyhow::Ok(serde_json::json!({"reset": reset, "labelled": summary}))
     })?;
     runtime.block_on(store.close());

@@ -59,6 +59,11 @@ fn a_known_thread_gives_known_numbers() {
     assert_eq!(import["labelling"]["looked_at"], 4);
     assert_eq!(import["labelling"]["post_types"], 2);
     assert_eq!(import["labelling"]["intents"], 2);
+    // The import's last step writes the scan cache, so the first report reads it, not SQLite.
+    let cache = tawasul_store::scan_cache_path(&data.join("tawasul.db"));
+    let prepared = std::fs::metadata(&cache)
+        .and_then(|m| m.modified())
+        .expect("the import leaves a scan cache");
     let report = stdout_json(&tawasul(
         data,
         &[
@@ -73,6 +78,11 @@ fn a_known_thread_gives_known_numbers() {
     ));
     assert_eq!(report["from"], "2026-01-01");
     assert_eq!(report["to"], "2026-01-31");
+    assert_eq!(
+        std::fs::metadata(&cache).and_then(|m| m.modified()).ok(),
+        Some(prepared),
+        "the report read the prepared cache instead of writing a new one"
+    );
     assert_eq!(report["demo_data"], false);
     let moh = account(&report, "mohpegypt");
     assert_eq!(moh["body"], "health");

@@ -6,7 +6,8 @@ use tawasul_core::PostKind;
 
 use crate::bulk::{Db, Value};
 use crate::scan_cache::{
-    cache_path, read_cache, CacheWriter, BUMP_POSTS_VERSION, POSTS_VERSION_SQL,
+    cache_path, is_current, read_cache, row_count, CacheWriter, BUMP_POSTS_VERSION,
+    POSTS_VERSION_SQL,
 };
 use crate::sqlite::SqliteStore;
 use crate::StoreError;
@@ -92,6 +93,17 @@ fn id(value: Option<i64>) -> u64 {
     count(value).unwrap_or(0)
 }
 
+/// Where a scan's rows come from and whether it leaves a cache behind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ScanMode {
+    /// From the cache when it is current, else from SQLite, writing the cache.
+    Cached,
+    /// From SQLite, leaving the cache alone.
+    Uncached,
+    /// Only to write the cache when it is not current; nothing is visited when it is.
+    Prepare,
+}
+
 impl SqliteStore {
     /// Streams every labelled post (government posts and citizens' messages to them) in id
     /// order to `visit`; returns how many were read. The rows come from the scan cache beside
@@ -106,7 +118,7 @@ impl SqliteStore {
     where
         F: FnMut(&ScanPost<'_>) + Send,
     {
-        self.scan(visit, true).await
+        Ok(self.scan(visit, ScanMode::Cached).await?.unwrap_or(0))
     }
 
     /// [`scan_posts`](Self::scan_posts) from SQLite alone, neither reading nor writing the
@@ -115,10 +127,31 @@ impl SqliteStore {
     where
         F: FnMut(&ScanPost<'_>) + Send,
     {
-        self.scan(visit, false).await
+        Ok(self.scan(visit, ScanMode::Uncached).await?.unwrap_or(0))
     }
 
-    async fn scan<F>(&self, mut visit: F, cached: bool) -> Result<u64, StoreError>
+    /// Writes the scan cache for the store as it is now unless it is already there, so that
+    /// the first report after an import is as fast as the next: the import pays one pass over
+    /// SQLite once instead of the report the user is waiting for. Returns the rows written, or
+    /// `None` when the cache was current already or the directory refused a file (a report
+    /// then reads SQLite, as it would have).
+    pub async fn prepare_scan_cache(&self) -> Result<Option<u64>, StoreError> {
+        self.scan(|_: &ScanPost<'_>| {}, ScanMode::Prepare).await
+    }
+
+    /// How many rows the next [`scan_posts`](Self::scan_posts) will visit, when the scan cache
+    /// of the store as it is now says so (`None` otherwise): a hint to allocate for, since a
+    /// write between this call and the scan may change the number.
+    pub async fn scan_rows_hint(&self) -> Result<Option<u64>, StoreError> {
+        let token: Option<(String,)> = sqlx::query_as(POSTS_VERSION_SQL)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(token.and_then(|(token,)| row_count(&cache_path(self.path()), &token)))
+    }
+
+    /// The one scan behind the three entry points; `None` only for a [`ScanMode::Prepare`]
+    /// that wrote nothing.
+    async fn scan<F>(&self, mut visit: F, mode: ScanMode) -> Result<Option<u64>, StoreError>
     where
         F: FnMut(&ScanPost<'_>) + Send,
     {
@@ -142,10 +175,18 @@ impl SqliteStore {
             };
             let cache = cache_path(self.path());
             let mut writer = None;
-            if cached && !token.is_empty() {
+            if mode == ScanMode::Prepare {
+                if token.is_empty() || is_current(&cache, &token) {
+                    return Ok(None);
+                }
+                writer = CacheWriter::create(cache.clone(), &token);
+                if writer.is_none() {
+                    return Ok(None);
+                }
+            } else if mode == ScanMode::Cached && !token.is_empty() {
                 match read_cache(&cache, &token, &mut visit) {
-                    Ok(Some(rows)) => return Ok(rows),
-                    Ok(None) => writer = CacheWriter::create(cache, &token),
+                    Ok(Some(rows)) => return Ok(Some(rows)),
+                    Ok(None) => writer = CacheWriter::create(cache.clone(), &token),
                     Err(corrupt) => {
                         let _ = std::fs::remove_file(&cache);
                         return Err(StoreError::CorruptCache(corrupt.reason));
@@ -196,7 +237,11 @@ impl SqliteStore {
             if let Some(writer) = writer {
                 writer.finish();
             }
-            Ok(rows)
+            if mode == ScanMode::Prepare && !is_current(&cache, &token) {
+                // The writer gave up (a full disk, say): nothing was prepared.
+                return Ok(None);
+            }
+            Ok(Some(rows))
         })();
         let _ = db.exec("COMMIT");
         result

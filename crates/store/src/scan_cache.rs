@@ -574,6 +574,46 @@ struct DecodedBlock {
 /// What the reader thread sends: the next block, `None` at a verified end, or the damage found.
 type Handed = Result<Option<DecodedBlock>, Corrupt>;
 
+/// Whether the file at `path` is a cache written for `token`. Only its header is read: the
+/// blocks are checked when a scan reads them, and a damaged one is then read from SQLite again.
+pub(crate) fn is_current(path: &Path, token: &str) -> bool {
+    open_for(path, token).is_some()
+}
+
+/// How many rows the cache at `path` holds if it was written for `token`, from its end marker
+/// alone: a size hint that lets a scan's consumer allocate once. `None` for a file of another
+/// version or one without a whole end marker.
+pub(crate) fn row_count(path: &Path, token: &str) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let (mut file, offset) = open_for(path, token)?;
+    let end = file.seek(SeekFrom::End(-(BLOCK_HEADER as i64))).ok()?;
+    if end < offset {
+        return None;
+    }
+    let mut marker = [0u8; BLOCK_HEADER];
+    file.read_exact(&mut marker).ok()?;
+    if marker[..8] != [0u8; 8] {
+        return None;
+    }
+    let mut rows = [0u8; 8];
+    rows.copy_from_slice(&marker[8..]);
+    Some(u64::from_le_bytes(rows))
+}
+
+/// The cache file at `path`, positioned at its first block, if its header names `token`.
+fn open_for(path: &Path, token: &str) -> Option<(File, u64)> {
+    let mut file = File::open(path).ok()?;
+    let mut header = [0u8; MAGIC.len() + 1];
+    if file.read_exact(&mut header).is_err() || &header[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let mut stored = vec![0u8; usize::from(header[MAGIC.len()])];
+    if file.read_exact(&mut stored).is_err() || stored != token.as_bytes() {
+        return None;
+    }
+    Some((file, (MAGIC.len() + 1 + stored.len()) as u64))
+}
+
 /// Streams the cache's rows to `visit` if the file at `path` was written for `token`:
 /// `Ok(None)` when there is no such file (or it is of another version or format), the number
 /// of rows when all were read, `Err` when the file is damaged (rows already handed out must
@@ -584,18 +624,9 @@ pub(crate) fn read_cache(
     token: &str,
     visit: &mut impl FnMut(&ScanPost<'_>),
 ) -> Result<Option<u64>, Corrupt> {
-    let Ok(mut file) = File::open(path) else {
+    let Some((file, offset)) = open_for(path, token) else {
         return Ok(None);
     };
-    let mut header = [0u8; MAGIC.len() + 1];
-    if file.read_exact(&mut header).is_err() || &header[..MAGIC.len()] != MAGIC {
-        return Ok(None);
-    }
-    let mut stored = vec![0u8; usize::from(header[MAGIC.len()])];
-    if file.read_exact(&mut stored).is_err() || stored != token.as_bytes() {
-        return Ok(None);
-    }
-    let offset = (MAGIC.len() + 1 + stored.len()) as u64;
     // Two blocks in flight at most: the reader stays one ahead without buffering the file.
     let (full_tx, full_rx) = mpsc::sync_channel::<Handed>(1);
     let (empty_tx, empty_rx) = mpsc::channel::<DecodedBlock>();

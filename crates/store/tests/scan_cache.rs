@@ -216,3 +216,50 @@ async fn a_cache_left_from_another_store_is_never_read() {
     assert_eq!(now.len(), 1);
     assert_ne!(now, expected);
 }
+
+#[tokio::test]
+async fn preparing_writes_the_cache_once_and_a_later_write_makes_it_stale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let cache = scan_cache_path(store.path());
+    assert_eq!(store.prepare_scan_cache().await.expect("prepare"), Some(41));
+    let written = std::fs::metadata(&cache)
+        .expect("cache")
+        .modified()
+        .expect("mtime");
+    // Current already: nothing is read or written again.
+    assert_eq!(store.prepare_scan_cache().await.expect("prepare"), None);
+    assert_eq!(
+        std::fs::metadata(&cache)
+            .expect("cache")
+            .modified()
+            .expect("mtime"),
+        written
+    );
+    // The prepared file is what a scan reads, and it holds SQLite's rows.
+    std::fs::remove_file(&cache).expect("remove");
+    let from_sqlite = rows(&store, false).await;
+    assert_eq!(store.prepare_scan_cache().await.expect("prepare"), Some(41));
+    assert_eq!(rows(&store, true).await, from_sqlite);
+    // A new post makes the prepared file stale: preparing again writes it with the new row.
+    store
+        .write_batch(&[Record::Post(post(42, 100, PostKind::Original))])
+        .await
+        .expect("write");
+    store
+        .write_labels(&[label(42, "intent", "question")], 42, 42, 1)
+        .await
+        .expect("labels");
+    assert_eq!(store.prepare_scan_cache().await.expect("prepare"), Some(42));
+    assert_eq!(rows(&store, true).await, rows(&store, false).await);
+}
+
+#[tokio::test]
+async fn an_empty_store_prepares_an_empty_cache_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open_dir(dir.path()).await.expect("open");
+    let prepared = store.prepare_scan_cache().await.expect("prepare");
+    assert!(matches!(prepared, Some(0) | None), "{prepared:?}");
+    assert_eq!(store.prepare_scan_cache().await.expect("prepare"), None);
+    assert!(rows(&store, true).await.is_empty());
+}
