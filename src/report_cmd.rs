@@ -89,6 +89,9 @@ pub async fn compute(
     let new_engine =
         || ScorecardEngine::new(accounts.clone(), window, calendar.clone()).ids_resolved();
     let mut engine = new_engine();
+    if let Some(rows) = store.scan_rows_hint().await? {
+        engine.reserve_rows(usize::try_from(rows).unwrap_or(0));
+    }
     let scanned = match store.scan_posts(|post| engine.push(post)).await {
         Err(StoreError::CorruptCache(reason)) => {
             // The damaged cache is gone: start again from SQLite with a fresh engine.

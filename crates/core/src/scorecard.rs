@@ -575,8 +575,8 @@ struct Message {
     thread: u64,
     author_id: u64,
     time_ms: i64,
-    answered_at: i64,
-    /// The reply that answered first (index into the replies), `NONE` if none.
+    /// The reply that answered first (index into the replies), `NONE` if none; its time is the
+    /// answer's, so it is not kept twice (the list holds millions of messages).
     answered_by: u32,
     account: u16,
     needs_reply: bool,
@@ -847,7 +847,6 @@ impl ScorecardEngine {
                 thread,
                 author_id,
                 time_ms,
-                answered_at: i64::MAX,
                 answered_by: NONE,
                 account,
                 needs_reply,
@@ -906,6 +905,19 @@ impl ScorecardEngine {
         join(split, || index.answer(first), || index.answer(second));
     }
 
+    /// Makes room at once for the citizen messages and government replies among `rows` rows,
+    /// when the caller knows about how many rows the scan will visit (a scan cache says so):
+    /// on millions of messages a list that doubles as it grows touches twice the fresh memory
+    /// and copies it, which costs more than the scorecard maths on the first report of a
+    /// process. Either list may take every row, and the overestimate costs only address space,
+    /// since pages never written are never backed.
+    pub fn reserve_rows(&mut self, rows: usize) {
+        self.messages
+            .reserve_exact(rows.saturating_sub(self.messages.len()));
+        self.replies
+            .reserve_exact(rows.saturating_sub(self.replies.len()));
+    }
+
     /// Whether the work is worth a second thread.
     fn split(&self) -> bool {
         self.threads > 1 && self.messages.len() >= PARALLEL_MIN_MESSAGES
@@ -922,11 +934,15 @@ impl ScorecardEngine {
             self.messages.len()
         };
         let (first, second) = self.messages.split_at(half);
-        let (window, timeline) = (self.window, &self.timeline);
+        let (window, timeline, replies) = (self.window, &self.timeline, &self.replies);
+        // The first run's lists are made for every message of their account, since the second
+        // run's keys are absorbed into them; the second's for its own.
+        let total = messages_per_account(&self.messages, n);
+        let later_counts = messages_per_account(second, n);
         let (mut outcomes, later) = join(
             split,
-            || Outcomes::of(first, n, window, timeline),
-            || Outcomes::of(second, n, window, timeline),
+            || Outcomes::of(first, replies, &total, window, timeline),
+            || Outcomes::of(second, replies, &later_counts, window, timeline),
         );
         outcomes.absorb(later);
         let Outcomes {
@@ -1014,6 +1030,15 @@ impl ScorecardEngine {
     }
 }
 
+/// How many of `messages` each of `accounts` accounts received.
+fn messages_per_account(messages: &[Message], accounts: usize) -> Vec<usize> {
+    let mut counts = vec![0usize; accounts];
+    for message in messages {
+        counts[message.account as usize] += 1;
+    }
+    counts
+}
+
 /// Below this many citizen messages the answer matching and the tallies stay on one thread:
 /// starting a second one would cost more than it saves.
 const PARALLEL_MIN_MESSAGES: usize = 16_384;
@@ -1040,9 +1065,9 @@ fn join<A: Send, B: Send>(
 
 /// Replies to a post, as indexes into the replies sorted by (post replied to, time).
 fn direct_index(replies: &[Reply]) -> Vec<u32> {
-    let mut direct: Vec<u32> = (0..replies.len() as u32)
-        .filter(|&i| replies[i as usize].reply_to_post != 0)
-        .collect();
+    // Made for every reply at once (a filtered collect would double its way there).
+    let mut direct: Vec<u32> = Vec::with_capacity(replies.len());
+    direct.extend((0..replies.len() as u32).filter(|&i| replies[i as usize].reply_to_post != 0));
     direct.sort_unstable_by_key(|&i| {
         let r = &replies[i as usize];
         (r.reply_to_post, r.time_ms)
@@ -1055,16 +1080,22 @@ fn direct_index(replies: &[Reply]) -> Vec<u32> {
 type ConversationIndex = (Vec<u32>, FxHashMap<(u64, u64, u16), (u32, u32)>);
 
 fn conversational_index(replies: &[Reply]) -> ConversationIndex {
-    let mut conversational: Vec<u32> = (0..replies.len() as u32)
-        .filter(|&i| replies[i as usize].reply_to_user != 0)
-        .collect();
+    let mut conversational: Vec<u32> = Vec::with_capacity(replies.len());
+    conversational
+        .extend((0..replies.len() as u32).filter(|&i| replies[i as usize].reply_to_user != 0));
     let key = |r: &Reply| (r.thread, r.reply_to_user, r.account, r.time_ms);
     conversational.sort_unstable_by_key(|&i| key(&replies[i as usize]));
     let group_of = |i: u32| {
         let r = &replies[i as usize];
         (r.thread, r.reply_to_user, r.account)
     };
-    let mut groups: FxHashMap<(u64, u64, u16), (u32, u32)> = FxHashMap::default();
+    // Sized for its groups once: rehashing a table of a million groups as it grows would
+    // touch several times its memory.
+    let count = conversational
+        .chunk_by(|&a, &b| group_of(a) == group_of(b))
+        .count();
+    let mut groups: FxHashMap<(u64, u64, u16), (u32, u32)> =
+        FxHashMap::with_capacity_and_hasher(count, Default::default());
     let mut offset = 0u32;
     for run in conversational.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
         groups.insert(group_of(run[0]), (offset, run.len() as u32));
@@ -1101,8 +1132,7 @@ impl AnswerIndex<'_> {
                     break;
                 }
                 if reply.account == message.account && reply.time_ms > message.time_ms {
-                    if reply.time_ms < message.answered_at {
-                        message.answered_at = reply.time_ms;
+                    if reply.time_ms < answered_at(replies, message) {
                         message.answered_by = index;
                     }
                     break;
@@ -1124,13 +1154,20 @@ impl AnswerIndex<'_> {
             let group = &self.conversational[start as usize..(start + len) as usize];
             let later = group.partition_point(|&i| replies[i as usize].time_ms <= message.time_ms);
             if let Some(&index) = group.get(later) {
-                let time_ms = replies[index as usize].time_ms;
-                if time_ms < message.answered_at {
-                    message.answered_at = time_ms;
+                if replies[index as usize].time_ms < answered_at(replies, message) {
                     message.answered_by = index;
                 }
             }
         }
+    }
+}
+
+/// When `message` was first answered, `i64::MAX` while it is not.
+fn answered_at(replies: &[Reply], message: &Message) -> i64 {
+    if message.answered_by == NONE {
+        i64::MAX
+    } else {
+        replies[message.answered_by as usize].time_ms
     }
 }
 
@@ -1143,27 +1180,38 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    fn of(messages: &[Message], accounts: usize, window: Window, timeline: &Timeline) -> Self {
+    /// `capacity` is how many keys each account's lists are made for: the messages of this run,
+    /// or of all runs when the others are to be absorbed into this one. Exact sizes matter: on
+    /// millions of messages, lists that double as they grow touch twice the fresh memory.
+    fn of(
+        messages: &[Message],
+        replies: &[Reply],
+        capacity: &[usize],
+        window: Window,
+        timeline: &Timeline,
+    ) -> Self {
+        let accounts = capacity.len();
         let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); accounts];
-        let mut wall: Vec<Vec<u64>> = vec![Vec::new(); accounts];
-        let mut business: Vec<Vec<u64>> = vec![Vec::new(); accounts];
+        let mut wall: Vec<Vec<u64>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
+        let mut business: Vec<Vec<u64>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
         for message in messages {
             let account = message.account as usize;
             let r = &mut responsiveness[account];
             r.citizen_messages += 1;
             r.needs_reply += u64::from(message.needs_reply);
             let horizon = (window.as_of_ms - message.time_ms).clamp(0, ANSWER_WINDOW_MS);
-            let delay = message.answered_at.saturating_sub(message.time_ms);
-            let answered = message.answered_at != i64::MAX && delay <= horizon;
+            let answered_at = answered_at(replies, message);
+            let delay = answered_at.saturating_sub(message.time_ms);
+            let answered = answered_at != i64::MAX && delay <= horizon;
             if answered {
                 r.answered_7d += 1;
                 r.needs_reply_answered_7d += u64::from(message.needs_reply);
-                if !timeline.is_open(message.answered_at) {
+                if !timeline.is_open(answered_at) {
                     r.answered_outside_hours += 1;
                 }
                 wall[account].push(survival_key(delay, true));
                 business[account].push(survival_key(
-                    timeline.business_ms(message.time_ms, message.answered_at),
+                    timeline.business_ms(message.time_ms, answered_at),
                     true,
                 ));
             } else {
