@@ -14,7 +14,7 @@ mod scan_cache;
 mod sqlite;
 
 pub use scan::{
-    AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, SyntheticPost,
+    AccountFacts, DroppedIndexes, LabelCandidate, LabelWrite, RegisteredAccount, SyntheticPost,
     MENTIONED_GOVERNMENT,
 };
 pub use scan_cache::cache_path as scan_cache_path;

@@ -263,3 +263,54 @@ async fn an_empty_store_prepares_an_empty_cache_once() {
     assert_eq!(store.prepare_scan_cache().await.expect("prepare"), None);
     assert!(rows(&store, true).await.is_empty());
 }
+
+/// The secondary indexes on posts, by name and definition.
+async fn post_indexes(store: &SqliteStore) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master \
+         WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("schema")
+}
+
+#[tokio::test]
+async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let schema = post_indexes(&store).await;
+    assert!(schema.iter().any(|(name, _)| name == "posts_scorecard"));
+    let before = rows(&store, false).await;
+
+    let dropped = store.drop_post_indexes().await.expect("drop");
+    assert!(post_indexes(&store).await.is_empty());
+    assert!(
+        store.scan_posts_uncached(|_| {}).await.is_err(),
+        "the scan needs its covering index"
+    );
+    store
+        .insert_synthetic_posts(&[tawasul_store::SyntheticPost {
+            id: 60,
+            author_id: 9,
+            author_handle: "citizen9".into(),
+            created_at: 60,
+            kind: "original",
+            conversation_id: 60,
+            reply_settings: "everyone",
+            intent: Some("question"),
+            ..Default::default()
+        }])
+        .await
+        .expect("synthetic");
+    store.restore_post_indexes(dropped).await.expect("restore");
+
+    assert_eq!(post_indexes(&store).await, schema);
+    let after = rows(&store, false).await;
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "the row loaded meanwhile is indexed"
+    );
+    assert_eq!(after, rows(&store, true).await);
+}
