@@ -476,6 +476,70 @@ impl Timeline {
     }
 }
 
+/// A UTC instant as the wall clock of a time zone shows it: what heatmaps and active days count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    /// Days since Sunday, 0–6.
+    pub weekday_from_sunday: u8,
+    /// Hour of the local day, 0–23.
+    pub hour: u8,
+    /// The local date as days from the common era (chrono's `num_days_from_ce`).
+    pub day_from_ce: i32,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+/// Days from the common era to 1970-01-01 (a Thursday).
+const UNIX_EPOCH_FROM_CE: i64 = 719_163;
+
+/// Turns UTC instants into local time, asking the tz database once per UTC hour instead of
+/// once per post: the lookup dominated the publishing pass over millions of posts. An hour is
+/// trusted only when its start and its end have the same offset; the hour of a transition is
+/// asked post by post.
+#[derive(Debug, Clone)]
+pub struct LocalClock {
+    tz: Tz,
+    /// The UTC hour (`utc_ms / HOUR_MS`) whose offset is known, and that offset in ms.
+    known: Option<(i64, i64)>,
+}
+
+impl LocalClock {
+    /// A clock for `tz`.
+    pub fn new(tz: Tz) -> Self {
+        Self { tz, known: None }
+    }
+
+    /// The local time at `utc_ms`, `None` outside chrono's range of dates.
+    pub fn at(&mut self, utc_ms: i64) -> Option<LocalTime> {
+        let hour = utc_ms.div_euclid(HOUR_MS);
+        let offset_ms = match self.known {
+            Some((known, offset)) if known == hour => offset,
+            _ => {
+                let offset = self.offset_ms(utc_ms)?;
+                let start = self.offset_ms(hour * HOUR_MS)?;
+                let end = self.offset_ms(hour * HOUR_MS + HOUR_MS - 1)?;
+                if start == offset && end == offset {
+                    self.known = Some((hour, offset));
+                }
+                offset
+            }
+        };
+        let local_ms = utc_ms.checked_add(offset_ms)?;
+        let days = local_ms.div_euclid(DAY_MS);
+        Some(LocalTime {
+            // 1970-01-01 was a Thursday, day 4 from Sunday.
+            weekday_from_sunday: (days + 4).rem_euclid(7) as u8,
+            hour: (local_ms.rem_euclid(DAY_MS) / HOUR_MS) as u8,
+            day_from_ce: i32::try_from(days + UNIX_EPOCH_FROM_CE).ok()?,
+        })
+    }
+
+    fn offset_ms(&self, utc_ms: i64) -> Option<i64> {
+        use chrono::Offset;
+        let local = self.tz.timestamp_millis_opt(utc_ms).single()?;
+        Some(i64::from(local.offset().fix().local_minus_utc()) * 1000)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,5 +692,53 @@ mod tests {
         )
         .expect("toml");
         assert!(matches!(spec.build(), Err(CalendarError::BadWeekday(_))));
+    }
+
+    #[test]
+    fn the_local_clock_agrees_with_chrono_across_cairo_transitions() {
+        use chrono::Timelike;
+        // 2023 brought DST back to Cairo (28 April, 00:00 -> 01:00; 27 October, 00:00 ->
+        // 23:00 the day before); steps of 7 min 13 s hit every hour at varied minutes.
+        let tz: Tz = "Africa/Cairo".parse().expect("tz");
+        let mut clock = LocalClock::new(tz);
+        let mut t = 1_672_531_200_000; // 2023-01-01 UTC
+        while t < 1_704_067_200_000 {
+            let local = tz
+                .timestamp_millis_opt(t)
+                .single()
+                .expect("utc is unambiguous");
+            let expected = LocalTime {
+                weekday_from_sunday: local.weekday().num_days_from_sunday() as u8,
+                hour: local.hour() as u8,
+                day_from_ce: local.date_naive().num_days_from_ce(),
+            };
+            assert_eq!(clock.at(t), Some(expected), "at {t}");
+            t += 433_000;
+        }
+    }
+
+    #[test]
+    fn the_local_clock_handles_half_hour_zones_and_times_before_1970() {
+        use chrono::Timelike;
+        for zone in ["Asia/Kolkata", "Australia/Lord_Howe", "America/St_Johns"] {
+            let tz: Tz = zone.parse().expect("tz");
+            let mut clock = LocalClock::new(tz);
+            let mut t = -100_000_000_000; // 1966
+            while t < 1_800_000_000_000 {
+                let local = tz.timestamp_millis_opt(t).single().expect("utc");
+                assert_eq!(
+                    clock
+                        .at(t)
+                        .map(|l| (l.weekday_from_sunday, l.hour, l.day_from_ce)),
+                    Some((
+                        local.weekday().num_days_from_sunday() as u8,
+                        local.hour() as u8,
+                        local.date_naive().num_days_from_ce()
+                    )),
+                    "{zone} at {t}"
+                );
+                t += 86_400_000 / 7 + 1_234;
+            }
+        }
     }
 }

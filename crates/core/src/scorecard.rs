@@ -19,10 +19,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, TimeZone, Timelike};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::calendar::{BusinessCalendar, Timeline};
+use crate::calendar::{BusinessCalendar, LocalClock, Timeline};
 use crate::model::PostKind;
 
 /// Seven days in ms: the window in which an answer counts.
@@ -597,7 +596,8 @@ pub struct ScorecardEngine {
     by_id: FxHashMap<u64, u16>,
     by_handle: FxHashMap<String, u16>,
     window: Window,
-    calendar: BusinessCalendar,
+    /// The calendar's time zone, for heatmaps and active days.
+    clock: LocalClock,
     timeline: Timeline,
     publishing: Vec<Publishing>,
     active_days: Vec<FxHashSet<i32>>,
@@ -646,7 +646,7 @@ impl ScorecardEngine {
             by_id,
             by_handle,
             window,
-            calendar,
+            clock: LocalClock::new(calendar.timezone()),
             timeline,
             publishing: vec![Publishing::default(); n],
             active_days: vec![FxHashSet::default(); n],
@@ -747,11 +747,7 @@ impl ScorecardEngine {
             post.retweet_of() != 0 && self.president_posts.contains(&post.retweet_of());
         let retweets_government =
             post.retweet_of() != 0 && self.gov_posts.contains_key(&post.retweet_of());
-        let local = self
-            .calendar
-            .timezone()
-            .timestamp_millis_opt(post.time_ms())
-            .single();
+        let local = self.clock.at(post.time_ms());
         let p = &mut self.publishing[account as usize];
         p.posts += 1;
         match post.kind() {
@@ -797,9 +793,8 @@ impl ScorecardEngine {
             }
         }
         if let Some(local) = local {
-            let weekday = local.weekday().num_days_from_sunday() as usize;
-            p.heatmap[weekday][local.hour() as usize] += 1;
-            self.active_days[account as usize].insert(local.date_naive().num_days_from_ce());
+            p.heatmap[usize::from(local.weekday_from_sunday)][usize::from(local.hour)] += 1;
+            self.active_days[account as usize].insert(local.day_from_ce);
         }
     }
 
