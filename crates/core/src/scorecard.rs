@@ -946,21 +946,28 @@ impl ScorecardEngine {
             mut business,
         } = outcomes;
         // Conversations the account answered in, and those with two or more answering turns.
-        let mut turns: Vec<u32> = self
-            .messages
+        // The replies that answered a message, as one bit each: millions of answers collected
+        // and sorted only to find the distinct ones took twice as long on 10M items.
+        let mut answering = vec![0u64; self.replies.len().div_ceil(64)];
+        for message in &self.messages {
+            if message.answered_by != NONE {
+                let index = message.answered_by as usize;
+                answering[index / 64] |= 1 << (index % 64);
+            }
+        }
+        let turns = answering
             .iter()
-            .filter(|m| m.answered_by != NONE)
-            .map(|m| m.answered_by)
-            .collect();
-        turns.sort_unstable();
-        turns.dedup();
-        let mut threads: Vec<(u16, u64)> = turns
-            .iter()
-            .map(|&i| {
-                let reply = &self.replies[i as usize];
-                (reply.account, reply.thread)
-            })
-            .collect();
+            .map(|word| word.count_ones() as usize)
+            .sum();
+        let mut threads: Vec<(u16, u64)> = Vec::with_capacity(turns);
+        for (word_index, &word) in answering.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let reply = &self.replies[word_index * 64 + bits.trailing_zeros() as usize];
+                threads.push((reply.account, reply.thread));
+                bits &= bits - 1;
+            }
+        }
         threads.sort_unstable();
         for group in threads.chunk_by(|a, b| a == b) {
             let r = &mut responsiveness[group[0].0 as usize];
