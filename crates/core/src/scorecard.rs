@@ -236,32 +236,58 @@ pub fn survival_key(duration_ms: i64, answered: bool) -> u64 {
     ((duration_ms.max(0) as u64) << 1) | u64::from(!answered)
 }
 
+/// A survival key as stored: `u64` in general, `u32` for the engine's observations, which
+/// never exceed the 7-day answer window (half the memory for millions of messages).
+pub trait SortKey: Copy + Ord + Default {
+    /// The key as a `u64`.
+    fn wide(self) -> u64;
+}
+
+impl SortKey for u64 {
+    fn wide(self) -> u64 {
+        self
+    }
+}
+
+impl SortKey for u32 {
+    fn wide(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+/// [`survival_key`] for a duration within the answer window, which fits in 32 bits (a week is
+/// 6.05e8 ms, under 2^30); longer durations are held at the window, where the engine censors.
+fn window_key(duration_ms: i64, answered: bool) -> u32 {
+    let duration = duration_ms.clamp(0, ANSWER_WINDOW_MS) as u32;
+    (duration << 1) | u32::from(!answered)
+}
+
 /// Sorts survival keys. Keys are at most a week of milliseconds shifted by one (31 bits), so
 /// for the hundreds of thousands of messages of a busy account three counting passes of 11 bits
 /// beat a comparison sort several times over; short lists use the comparison sort.
-fn sort_keys(keys: &mut [u64]) {
+fn sort_keys<K: SortKey>(keys: &mut [K]) {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
     let Some(&max) = keys.iter().max() else {
         return;
     };
-    let passes = (64 - max.leading_zeros()).div_ceil(BITS);
+    let passes = (64 - max.wide().leading_zeros()).div_ceil(BITS);
     if keys.len() < 4096 || passes > 4 {
         keys.sort_unstable();
         return;
     }
-    let mut scratch = vec![0u64; keys.len()];
+    let mut scratch = vec![K::default(); keys.len()];
     let mut from_keys = true;
     for pass in 0..passes {
         let shift = pass * BITS;
-        let (source, target): (&[u64], &mut [u64]) = if from_keys {
+        let (source, target): (&[K], &mut [K]) = if from_keys {
             (keys, &mut scratch)
         } else {
             (&scratch, keys)
         };
         let mut counts = [0usize; BUCKETS];
         for &key in source {
-            counts[((key >> shift) as usize) & (BUCKETS - 1)] += 1;
+            counts[((key.wide() >> shift) as usize) & (BUCKETS - 1)] += 1;
         }
         let mut next = 0;
         for count in counts.iter_mut() {
@@ -270,7 +296,7 @@ fn sort_keys(keys: &mut [u64]) {
             next += here;
         }
         for &key in source {
-            let bucket = ((key >> shift) as usize) & (BUCKETS - 1);
+            let bucket = ((key.wide() >> shift) as usize) & (BUCKETS - 1);
             target[counts[bucket]] = key;
             counts[bucket] += 1;
         }
@@ -302,18 +328,18 @@ impl ResponseCurve {
     }
 
     /// The curve of observations given as [`survival_key`]s (sorted here, in place).
-    pub fn from_keys(keys: &mut [u64]) -> Self {
+    pub fn from_keys<K: SortKey>(keys: &mut [K]) -> Self {
         sort_keys(keys);
         let mut steps = Vec::new();
         let mut at_risk = keys.len() as f64;
         let mut survival = 1.0_f64;
         let mut index = 0;
         while index < keys.len() {
-            let time = keys[index] >> 1;
+            let time = keys[index].wide() >> 1;
             let mut events = 0u64;
             let mut leaving = 0u64;
-            while index < keys.len() && keys[index] >> 1 == time {
-                events += 1 - (keys[index] & 1);
+            while index < keys.len() && keys[index].wide() >> 1 == time {
+                events += 1 - (keys[index].wide() & 1);
                 leaving += 1;
                 index += 1;
             }
@@ -976,7 +1002,7 @@ impl ScorecardEngine {
         }
         // The curves of reported accounts: wall-clock on one thread, business time on another.
         let accounts = &self.accounts;
-        let curves = |keys: &mut Vec<Vec<u64>>| -> Vec<ResponseCurve> {
+        let curves = |keys: &mut Vec<Vec<u32>>| -> Vec<ResponseCurve> {
             keys.iter_mut()
                 .zip(accounts)
                 .map(|(keys, account)| {
@@ -1177,8 +1203,8 @@ fn answered_at(replies: &[Reply], message: &Message) -> i64 {
 /// in wall-clock and in business time.
 struct Outcomes {
     responsiveness: Vec<Responsiveness>,
-    wall: Vec<Vec<u64>>,
-    business: Vec<Vec<u64>>,
+    wall: Vec<Vec<u32>>,
+    business: Vec<Vec<u32>>,
 }
 
 impl Outcomes {
@@ -1194,8 +1220,8 @@ impl Outcomes {
     ) -> Self {
         let accounts = capacity.len();
         let mut responsiveness: Vec<Responsiveness> = vec![Responsiveness::default(); accounts];
-        let mut wall: Vec<Vec<u64>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
-        let mut business: Vec<Vec<u64>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
+        let mut wall: Vec<Vec<u32>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
+        let mut business: Vec<Vec<u32>> = capacity.iter().map(|&n| Vec::with_capacity(n)).collect();
         for message in messages {
             let account = message.account as usize;
             let r = &mut responsiveness[account];
@@ -1211,8 +1237,8 @@ impl Outcomes {
                 if !timeline.is_open(answered_at) {
                     r.answered_outside_hours += 1;
                 }
-                wall[account].push(survival_key(delay, true));
-                business[account].push(survival_key(
+                wall[account].push(window_key(delay, true));
+                business[account].push(window_key(
                     timeline.business_ms(message.time_ms, answered_at),
                     true,
                 ));
@@ -1220,8 +1246,8 @@ impl Outcomes {
                 if horizon < ANSWER_WINDOW_MS {
                     r.awaiting += 1;
                 }
-                wall[account].push(survival_key(horizon, false));
-                business[account].push(survival_key(
+                wall[account].push(window_key(horizon, false));
+                business[account].push(window_key(
                     timeline.business_ms(message.time_ms, message.time_ms + horizon),
                     false,
                 ));
@@ -1329,6 +1355,50 @@ mod tests {
             sort_keys(&mut keys);
             assert_eq!(keys, expected, "{len} keys below {max}");
         }
+    }
+
+    #[test]
+    fn window_keys_are_survival_keys_in_32_bits() {
+        for (duration, answered) in [
+            (0, true),
+            (1, false),
+            (3_600_000, true),
+            (ANSWER_WINDOW_MS, false),
+            (ANSWER_WINDOW_MS, true),
+        ] {
+            assert_eq!(
+                u64::from(window_key(duration, answered)),
+                survival_key(duration, answered)
+            );
+        }
+        assert_eq!(
+            window_key(ANSWER_WINDOW_MS + 1, false),
+            window_key(ANSWER_WINDOW_MS, false)
+        );
+        assert_eq!(window_key(-5, true), 0);
+        // The same observations give the same curve from either width.
+        let mut state = 0x9e37_79b9u64;
+        let observations: Vec<(i64, bool)> = (0..20_000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                ((state >> 33) as i64 % ANSWER_WINDOW_MS, state & 1 == 0)
+            })
+            .collect();
+        let mut narrow: Vec<u32> = observations
+            .iter()
+            .map(|&(d, a)| window_key(d, a))
+            .collect();
+        let wide = ResponseCurve::from_observations(&observations);
+        let narrow = ResponseCurve::from_keys(&mut narrow);
+        for share in [0.1, 0.25, 0.5, 0.75, 0.9] {
+            assert_eq!(narrow.quantile(share), wide.quantile(share), "{share}");
+        }
+        assert_eq!(
+            narrow.share_within(86_400_000),
+            wide.share_within(86_400_000)
+        );
     }
 
     #[test]
