@@ -9,7 +9,7 @@ use crate::scan_cache::{
     cache_path, is_current, read_cache, row_count, CacheWriter, BUMP_POSTS_VERSION,
     POSTS_VERSION_SQL,
 };
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteStore, CACHE_SIZE, MMAP_SIZE};
 use crate::StoreError;
 
 /// A post the labelling pass has not looked at yet, with what decides which model applies.
@@ -158,9 +158,16 @@ impl SqliteStore {
         let mut connection = self.pool().acquire().await?;
         let mut handle = connection.lock_handle().await?;
         let db = Db::new(handle.as_raw_handle());
-        // Pages straight from the OS cache through a memory map instead of a read() copy each;
-        // a no-op where mmap is unavailable.
-        db.exec("PRAGMA mmap_size = 17179869184")?;
+        // Pages straight from the OS cache through a memory map instead of a read() copy each
+        // (a no-op where mmap is unavailable), for the report waiting on the scan. Not for the
+        // import preparing the cache: mapped pages count as the process's memory, which would
+        // then grow with the store, and an import's must stay the same whatever its size; its
+        // page cache is kept small too, since a scan reads each page once.
+        db.exec(if mode == ScanMode::Prepare {
+            "PRAGMA mmap_size = 0; PRAGMA cache_size = -2048"
+        } else {
+            "PRAGMA mmap_size = 17179869184"
+        })?;
         // A read transaction: one consistent snapshot even while an import writes (WAL). The
         // version token is read inside it, so a cache for that token is this very snapshot.
         db.exec("BEGIN")?;
@@ -244,6 +251,10 @@ impl SqliteStore {
             Ok(Some(rows))
         })();
         let _ = db.exec("COMMIT");
+        // The pooled connection goes back as every connection is opened.
+        db.exec(&format!(
+            "PRAGMA mmap_size = {MMAP_SIZE}; PRAGMA cache_size = {CACHE_SIZE}"
+        ))?;
         result
     }
 

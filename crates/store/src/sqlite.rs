@@ -18,6 +18,11 @@ use crate::{ImportRecord, KindCounts, Stats, Store, StoreError};
 /// File name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "tawasul.db";
 
+/// Every connection's page cache (`PRAGMA cache_size`, negative: KiB): 32 MB.
+pub(crate) const CACHE_SIZE: &str = "-32768";
+/// Every connection's memory map of the database (`PRAGMA mmap_size`): 1 GB.
+pub(crate) const MMAP_SIZE: &str = "1073741824";
+
 /// The embedded store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -214,12 +219,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(30))
             .page_size(8192)
-            .pragma("cache_size", "-32768")
+            .pragma("cache_size", CACHE_SIZE)
             // Statement journals of multi-row upserts stay in memory (bounded by one statement).
             .pragma("temp_store", "memory")
             // Pages straight from the OS cache instead of a read() copy each (a no-op where
             // mmap is unavailable); readers of a busy server spend less time in syscalls.
-            .pragma("mmap_size", "1073741824")
+            .pragma("mmap_size", MMAP_SIZE)
             // Checkpoint in larger steps: hot index pages are copied once, not every 4 MB.
             .pragma("wal_autocheckpoint", "8192")
             .statement_cache_capacity(64);
