@@ -528,7 +528,7 @@ pub struct DroppedIndexes(Vec<(String, String)>);
 impl SqliteStore {
     /// Takes the secondary indexes off `posts` before a benchmark store is filled with
     /// millions of rows: kept up row by row, the author index's random inserts made a 10M-row
-    /// load four times slower per row than a 1M-row one, while building it once afterwards is
+    /// load 2.5 times slower per row than a 1M-row one, while building it once afterwards is
     /// a sort. The definitions come from the schema itself, so nothing is repeated here.
     pub async fn drop_post_indexes(&self) -> Result<DroppedIndexes, StoreError> {
         let indexes: Vec<(String, String)> = sqlx::query_as(
