@@ -52,7 +52,7 @@ struct Summary {
     /// Of `seconds`, the labelling pass (None with --no-classify).
     labelling: Option<crate::label_cmd::LabelSummary>,
     /// Of `seconds`, writing the scorecard scan cache for the store as imported, so that the
-    /// first report reads it instead of SQLite (0 when nothing changed).
+    /// first report reads it instead of SQLite (next to nothing when it was current).
     scan_cache_seconds: f64,
     mb_per_s: f64,
     errors: Vec<ErrorEntry>,

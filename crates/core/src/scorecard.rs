@@ -958,8 +958,12 @@ impl ScorecardEngine {
         let (window, timeline, replies) = (self.window, &self.timeline, &self.replies);
         // The first run's lists are made for every message of their account, since the second
         // run's keys are absorbed into them; the second's for its own.
-        let total = messages_per_account(&self.messages, n);
         let later_counts = messages_per_account(second, n);
+        let total: Vec<usize> = messages_per_account(first, n)
+            .iter()
+            .zip(&later_counts)
+            .map(|(first, later)| first + later)
+            .collect();
         let (mut outcomes, later) = join(
             split,
             || Outcomes::of(first, replies, &total, window, timeline),

@@ -241,10 +241,8 @@ impl SqliteStore {
                 visit(&post);
                 rows += 1;
             }
-            if let Some(writer) = writer {
-                writer.finish();
-            }
-            if mode == ScanMode::Prepare && !is_current(&cache, &token) {
+            let written = writer.is_some_and(CacheWriter::finish);
+            if mode == ScanMode::Prepare && !written {
                 // The writer gave up (a full disk, say): nothing was prepared.
                 return Ok(None);
             }

@@ -536,7 +536,9 @@ impl CacheWriter {
 
     /// Ends the file and puts it in place in one rename, so that a reader sees either the old
     /// file or the whole new one.
-    pub(crate) fn finish(mut self) {
+    /// Writes the end marker and puts the file in place; `false` when the writer had given up
+    /// or the file could not be completed, so that no cache was left.
+    pub(crate) fn finish(mut self) -> bool {
         if self.block_rows > 0 {
             self.flush_block();
         }
@@ -544,14 +546,18 @@ impl CacheWriter {
         self.payload.clear();
         self.write_block(rows);
         let Some(file) = self.file.take() else {
-            return;
+            return false;
         };
         // No fsync: a file cut short by a crash fails its row count or a checksum and is
         // then read from SQLite again, which is all a cache needs.
-        let complete = file.into_inner().is_ok();
-        if complete && std::fs::rename(&self.temporary, &self.destination).is_err() {
-            let _ = std::fs::remove_file(&self.temporary);
+        if file.into_inner().is_err() {
+            return false;
         }
+        if std::fs::rename(&self.temporary, &self.destination).is_err() {
+            let _ = std::fs::remove_file(&self.temporary);
+            return false;
+        }
+        true
     }
 }
 
@@ -814,7 +820,7 @@ mod tests {
             expected.push(owned(&post));
             writer.push(&post);
         }
-        writer.finish();
+        assert!(writer.finish(), "the cache is put in place");
         expected
     }
 
@@ -852,8 +858,8 @@ mod tests {
             first.push(&post);
             second.push(&post);
         }
-        first.finish();
-        second.finish();
+        assert!(first.finish());
+        assert!(second.finish(), "the later writer replaces the earlier one");
         assert_eq!(read(&path, "0001").expect("whole"), Some(expected));
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
