@@ -105,6 +105,12 @@ impl Pipeline for StorePipeline {
                 .write_batch(&collected.records)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Threading revisits only the trees this request touched, so the conversations
+            // stay current under a stream of requests.
+            self.store
+                .thread_conversations()
+                .await
+                .map_err(|e| e.to_string())?;
             let labelled = self
                 .labeller
                 .lock()

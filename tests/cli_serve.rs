@@ -498,6 +498,20 @@ fn ingest_adds_messages_once_and_out_of_hours_dms_get_an_acknowledgement() {
     );
     let count = listed(&server, "admin", "").len();
     assert_eq!(count, 6);
+    // The ingest threaded what it wrote: a later threading pass (an empty import) finds
+    // nothing to add.
+    let stats = |server: &Server| -> serde_json::Value {
+        serde_json::from_str(&tawasul(server.dir.path(), &["stats", "--json"], "")).expect("stats")
+    };
+    let threaded = stats(&server);
+    let empty = server.dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("empty file");
+    tawasul(
+        server.dir.path(),
+        &["import", empty.to_str().expect("utf-8 path")],
+        "",
+    );
+    assert_eq!(stats(&server)["conversations"], threaded["conversations"]);
     // The same data again: nothing new, nothing doubled.
     let again = http(
         server.port,

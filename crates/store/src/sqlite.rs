@@ -408,6 +408,23 @@ fn write_records(
                 d.raw.as_deref().into(),
             ])
         },
+    )?;
+    // Queued in the batch's own transaction, so no written post escapes the next threading.
+    insert_rows(
+        db,
+        "threading_posts",
+        &["id"],
+        " ON CONFLICT DO NOTHING",
+        posts.iter(),
+        |p, v| v.push(Value::Int(sql_id(p.id))),
+    )?;
+    insert_rows(
+        db,
+        "threading_dm_keys",
+        &["conversation_key"],
+        " ON CONFLICT DO NOTHING",
+        dms.iter(),
+        |d, v| v.push(d.conversation_key.as_str().into()),
     )
 }
 
@@ -501,6 +518,102 @@ impl PreparedBatch {
     }
 }
 
+/// What a threading pass revisits: every post (a store migrated from before the queues, or
+/// filled in bulk), or only what the queues name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ThreadingScope {
+    Everything,
+    Queued,
+}
+
+/// The climb's condition: the row's root is itself a reply whose root is elsewhere.
+const CLIMB_SET: &str = "UPDATE posts SET thread_root = (SELECT p.thread_root FROM posts p WHERE p.id = posts.thread_root) \
+     WHERE conversation_id IS NULL AND reply_to_post IS NOT NULL AND EXISTS ( \
+       SELECT 1 FROM posts p WHERE p.id = posts.thread_root \
+       AND p.thread_root IS NOT NULL AND p.thread_root != posts.thread_root)";
+
+/// Conversation counts are upserted, so a conversation keeps its id, status and assignee
+/// while its tree grows.
+const PUBLIC_UPSERT: &str =
+    " ON CONFLICT(root_post_id) DO UPDATE SET started_at = excluded.started_at, \
+     last_activity_at = excluded.last_activity_at, messages = excluded.messages \
+     WHERE conversations.messages IS NOT excluded.messages \
+     OR conversations.started_at IS NOT excluded.started_at \
+     OR conversations.last_activity_at IS NOT excluded.last_activity_at";
+
+const PRIVATE_UPSERT: &str =
+    " ON CONFLICT(dm_key) DO UPDATE SET started_at = excluded.started_at, \
+     last_activity_at = excluded.last_activity_at, messages = excluded.messages";
+
+impl ThreadingScope {
+    /// One climbing step: every reply one level nearer its root.
+    fn climb_sql(self) -> &'static str {
+        static QUEUED: OnceLock<String> = OnceLock::new();
+        match self {
+            ThreadingScope::Everything => CLIMB_SET,
+            // A queued post may climb, and so may every post hanging from one: a parent that
+            // arrives late carries its whole subtree up to the root it now reaches. Climbed
+            // posts are queued by the trigger, so the next step reaches their subtrees.
+            ThreadingScope::Queued => QUEUED.get_or_init(|| {
+                format!(
+                    "{CLIMB_SET} AND id IN (SELECT id FROM threading_posts \
+                     UNION SELECT c.id FROM threading_posts q CROSS JOIN posts c ON c.thread_root = q.id)"
+                )
+            }),
+        }
+    }
+
+    /// Conversations rebuilt for the trees in scope: public counts upserted, trees absorbed
+    /// into larger ones removed, DM threads counted.
+    fn conversation_sql(self) -> [&'static str; 3] {
+        static QUEUED: OnceLock<[String; 3]> = OnceLock::new();
+        static EVERYTHING: OnceLock<[String; 3]> = OnceLock::new();
+        let public = |roots: &str| {
+            format!(
+                "INSERT INTO conversations (channel, root_post_id, started_at, last_activity_at, messages) \
+                 SELECT 'public', thread_root, MIN(created_at), MAX(created_at), COUNT(*) FROM posts \
+                 WHERE kind != 'retweet' AND thread_root IS NOT NULL{roots} GROUP BY thread_root{PUBLIC_UPSERT}"
+            )
+        };
+        let gone = |roots: &str| {
+            format!(
+                "DELETE FROM conversations WHERE channel = 'public'{roots} AND NOT EXISTS \
+                 (SELECT 1 FROM posts WHERE posts.thread_root = conversations.root_post_id AND posts.kind != 'retweet')"
+            )
+        };
+        let private = |keys: &str| {
+            format!(
+                "INSERT INTO conversations (channel, dm_key, started_at, last_activity_at, messages) \
+                 SELECT 'private', conversation_key, MIN(created_at), MAX(created_at), COUNT(*) FROM direct_messages \
+                 WHERE true{keys} GROUP BY conversation_key{PRIVATE_UPSERT}"
+            )
+        };
+        // The trees a queued post is in now, and those it or a climbed post left.
+        const ROOTS: &str =
+            "(SELECT p.thread_root FROM threading_posts q CROSS JOIN posts p ON p.id = q.id \
+             UNION SELECT root FROM threading_stale_roots)";
+        let statements = match self {
+            ThreadingScope::Everything => {
+                EVERYTHING.get_or_init(|| [public(""), gone(""), private("")])
+            }
+            ThreadingScope::Queued => QUEUED.get_or_init(|| {
+                [
+                    public(&format!(" AND thread_root IN {ROOTS}")),
+                    gone(&format!(" AND root_post_id IN {ROOTS}")),
+                    private(
+                        " AND conversation_key IN (SELECT conversation_key FROM threading_dm_keys)",
+                    ),
+                ]
+            }),
+        };
+        [
+            statements[0].as_str(),
+            statements[1].as_str(),
+            statements[2].as_str(),
+        ]
+    }
+}
+
 impl Store for SqliteStore {
     async fn write_prepared(&self, batch: &PreparedBatch) -> Result<(), StoreError> {
         let records = &batch.records;
@@ -533,51 +646,51 @@ impl Store for SqliteStore {
 
     async fn thread_conversations(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        let full =
+            sqlx::query_scalar::<_, String>("SELECT value FROM store_meta WHERE key = 'threading'")
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some_and(|mode| mode == "full");
+        let pending: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM threading_posts) OR EXISTS (SELECT 1 FROM threading_dm_keys)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !full && !pending {
+            return Ok(());
+        }
+        let scope = if full {
+            ThreadingScope::Everything
+        } else {
+            ThreadingScope::Queued
+        };
         // Sources without conversation ids (v1.1, archives, CSV): climb reply edges to the
         // root. Bounded, so hostile reply cycles cannot loop forever.
         for _ in 0..64 {
-            let climbed = sqlx::query(
-                "UPDATE posts SET thread_root = (SELECT p.thread_root FROM posts p WHERE p.id = posts.thread_root) \
-                 WHERE conversation_id IS NULL AND reply_to_post IS NOT NULL AND EXISTS ( \
-                   SELECT 1 FROM posts p WHERE p.id = posts.thread_root \
-                   AND p.thread_root IS NOT NULL AND p.thread_root != posts.thread_root)",
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let climbed = sqlx::query(scope.climb_sql())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if climbed == 0 {
                 break;
             }
             sqlx::query(BUMP_POSTS_VERSION).execute(&mut *tx).await?;
         }
-        sqlx::query(
-            "INSERT INTO conversations (channel, root_post_id, started_at, last_activity_at, messages) \
-             SELECT 'public', thread_root, MIN(created_at), MAX(created_at), COUNT(*) FROM posts \
-             WHERE kind != 'retweet' AND thread_root IS NOT NULL GROUP BY thread_root \
-             ON CONFLICT(root_post_id) DO UPDATE SET started_at = excluded.started_at, \
-             last_activity_at = excluded.last_activity_at, messages = excluded.messages \
-             WHERE conversations.messages IS NOT excluded.messages \
-             OR conversations.started_at IS NOT excluded.started_at \
-             OR conversations.last_activity_at IS NOT excluded.last_activity_at",
-        )
-        .execute(&mut *tx)
-        .await?;
-        // A tree that turned out to belong to a larger one (its parent arrived later) is gone.
-        sqlx::query(
-            "DELETE FROM conversations WHERE channel = 'public' AND NOT EXISTS \
-             (SELECT 1 FROM posts WHERE posts.thread_root = conversations.root_post_id AND posts.kind != 'retweet')",
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO conversations (channel, dm_key, started_at, last_activity_at, messages) \
-             SELECT 'private', conversation_key, MIN(created_at), MAX(created_at), COUNT(*) FROM direct_messages \
-             WHERE true GROUP BY conversation_key \
-             ON CONFLICT(dm_key) DO UPDATE SET started_at = excluded.started_at, \
-             last_activity_at = excluded.last_activity_at, messages = excluded.messages",
-        )
-        .execute(&mut *tx)
-        .await?;
+        for statement in scope.conversation_sql() {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        for table in [
+            "threading_posts",
+            "threading_stale_roots",
+            "threading_dm_keys",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM store_meta WHERE key = 'threading'")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
