@@ -18,6 +18,9 @@ use crate::classify_cmd::model_path;
 
 /// Posts read per round trip.
 const CANDIDATES_PER_BATCH: usize = 5_000;
+/// Posts labelled between two commits of the search index: a commit costs tens of
+/// milliseconds, and the labels waiting for it are held in memory.
+const POSTS_PER_INDEX_COMMIT: usize = 20_000;
 
 /// A loaded model and the version every label it gives records.
 struct Model {
@@ -144,6 +147,11 @@ pub struct Government {
 }
 
 impl Government {
+    /// No government account known: nothing is labelled as an official post.
+    pub fn is_empty(&self) -> bool {
+        self.handles.is_empty() && self.ids.is_empty()
+    }
+
     /// From the stored registry.
     pub async fn load(store: &SqliteStore) -> Result<Self> {
         let mut handles = HashMap::new();
@@ -231,11 +239,15 @@ pub struct Labeller {
 impl Labeller {
     /// Labels every post not looked at yet; see [`label_new_posts`].
     pub async fn label_new_posts(&mut self, store: &SqliteStore) -> Result<LabelSummary> {
-        label_with(store, self).await
+        label_with(store, self, POSTS_PER_INDEX_COMMIT).await
     }
 }
 
-async fn label_with(store: &SqliteStore, loaded: &mut Labeller) -> Result<LabelSummary> {
+async fn label_with(
+    store: &SqliteStore,
+    loaded: &mut Labeller,
+    posts_per_commit: usize,
+) -> Result<LabelSummary> {
     let Labeller {
         post_type,
         intent,
@@ -247,6 +259,19 @@ async fn label_with(store: &SqliteStore, loaded: &mut Labeller) -> Result<LabelS
     let mut after = 0u64;
     let mut writes = Vec::new();
     let mut passages: Vec<Document> = Vec::new();
+    // Passages go to the index as each batch is labelled, never all held at once; labels wait
+    // for the commit that makes their passages durable, so a killed pass leaves no labelled
+    // post unindexed (the next pass labels and indexes it again).
+    let index = if government.is_empty() {
+        None
+    } else {
+        let dir =
+            crate::kb_cmd::index_dir(store.path().parent().unwrap_or(std::path::Path::new(".")));
+        Some(SearchIndex::open_or_create(&dir)?)
+    };
+    let mut passage_writer = None;
+    let mut pending: Vec<(Vec<LabelWrite>, u64, u64)> = Vec::new();
+    let mut pending_posts = 0usize;
     loop {
         let candidates = store.label_candidates(after, CANDIDATES_PER_BATCH).await?;
         let (Some(first), Some(last)) = (candidates.first(), candidates.last()) else {
@@ -379,19 +404,50 @@ async fn label_with(store: &SqliteStore, loaded: &mut Labeller) -> Result<LabelS
             }
         }
         summary.looked_at += candidates.len() as u64;
-        store
-            .write_labels(&writes, first, last, crate::import_cmd::now_ms())
-            .await?;
+        if !passages.is_empty() {
+            if let (None, Some(index)) = (&passage_writer, &index) {
+                passage_writer = Some(index.writer()?);
+            }
+            if let Some(writer) = passage_writer.as_mut() {
+                writer.add(&passages)?;
+                summary.indexed_passages += passages.len() as u64;
+            }
+            passages.clear();
+        }
+        pending_posts += candidates.len();
+        pending.push((std::mem::take(&mut writes), first, last));
+        if pending_posts >= posts_per_commit {
+            write_pending(store, passage_writer.as_mut(), &mut pending).await?;
+            pending_posts = 0;
+        }
         after = last;
     }
-    if !passages.is_empty() {
-        let dir =
-            crate::kb_cmd::index_dir(store.path().parent().unwrap_or(std::path::Path::new(".")));
-        SearchIndex::open_or_create(&dir)?.upsert(&passages)?;
-        summary.indexed_passages = passages.len() as u64;
+    write_pending(store, passage_writer.as_mut(), &mut pending).await?;
+    if let Some(writer) = passage_writer {
+        writer.finish()?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Commits the passages added so far, then writes the labels waiting for them.
+async fn write_pending(
+    store: &SqliteStore,
+    passages: Option<&mut tawasul_search::PassageWriter<'_>>,
+    pending: &mut Vec<(Vec<LabelWrite>, u64, u64)>,
+) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if let Some(writer) = passages {
+        writer.commit()?;
+    }
+    for (writes, first, last) in pending.drain(..) {
+        store
+            .write_labels(&writes, first, last, crate::import_cmd::now_ms())
+            .await?;
+    }
+    Ok(())
 }
 
 /// `tawasul reclassify`: forget model labels, label everything again with the current models.
@@ -411,4 +467,64 @@ pub fn reclassify(
     runtime.block_on(store.close());
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tawasul_core::{Post, Record, Registry};
+    use tawasul_store::Store;
+
+    /// Passages are committed batch by batch, and every labelled official post ends up in
+    /// the index exactly once, whatever the number of commits.
+    #[tokio::test]
+    async fn passages_are_indexed_in_steps_and_none_is_lost() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open_dir(dir.path()).await.expect("store");
+        store
+            .save_registry(&Registry::shipped())
+            .await
+            .expect("registry");
+        let posts: Vec<Record> = (0..CANDIDATES_PER_BATCH as u64 + 700)
+            .map(|i| {
+                Record::Post(Post {
+                    id: 1_000_000 + i,
+                    kind: PostKind::Original,
+                    author_handle: Some("mohpegypt".into()),
+                    text: format!("وزارة الصحة تطلق حملة التطعيم رقم {i} في جميع المحافظات"),
+                    complete: true,
+                    created_at_ms: Some(1_700_000_000_000 + i as i64),
+                    ..Post::default()
+                })
+            })
+            .collect();
+        store.write_batch(&posts).await.expect("write");
+        // One commit per batch of candidates: two commits here.
+        let summary = label_with(&store, &mut Labeller::default(), 1)
+            .await
+            .expect("label");
+        assert_eq!(summary.looked_at, posts.len() as u64);
+        assert!(summary.indexed_passages > 0, "{summary:?}");
+        let index =
+            SearchIndex::open_or_create(&crate::kb_cmd::index_dir(dir.path())).expect("index");
+        assert_eq!(index.len(), summary.indexed_passages);
+        let serving: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM posts WHERE post_type IN ({})",
+            SERVING_POST_TYPES
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+        assert_eq!(serving as u64, summary.indexed_passages);
+        // Nothing left to label, nothing indexed twice.
+        let again = label_with(&store, &mut Labeller::default(), 1)
+            .await
+            .expect("label");
+        assert_eq!((again.looked_at, again.indexed_passages), (0, 0));
+        assert_eq!(index.len(), summary.indexed_passages);
+    }
 }

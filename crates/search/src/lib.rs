@@ -260,6 +260,51 @@ const RECENT_SEARCHES: usize = 2_048;
 /// Longer queries are not remembered (a pasted document is not asked twice).
 const RECENT_QUERY_BYTES: usize = 1_024;
 
+/// The indexing memory of a writer: above tantivy's 15 MB floor for one thread, and small,
+/// since it counts towards an import's peak memory (a larger budget only means fewer,
+/// larger segments before merging).
+const WRITER_BUDGET: usize = 20_000_000;
+
+/// Upserts into a [`SearchIndex`] that stay invisible until [`commit`](Self::commit).
+pub struct PassageWriter<'a> {
+    index: &'a SearchIndex,
+    writer: tantivy::IndexWriter<TantivyDocument>,
+}
+
+impl PassageWriter<'_> {
+    /// Adds or replaces documents (by id).
+    pub fn add(&mut self, documents: &[Document]) -> Result<(), SearchError> {
+        let f = self.index.fields;
+        for d in documents {
+            self.writer.delete_term(Term::from_field_text(f.id, &d.id));
+            self.writer.add_document(doc!(
+                f.id => d.id.as_str(),
+                f.kind => d.kind.as_str(),
+                f.body => d.body.as_deref().unwrap_or(ANY_BODY),
+                f.title => d.title.as_str(),
+                f.text => d.text.as_str(),
+                f.source => d.source.as_str(),
+                f.label => d.label.as_str(),
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Makes everything added so far durable and searchable.
+    pub fn commit(&mut self) -> Result<(), SearchError> {
+        self.writer.commit()?;
+        self.index.reader.reload()?;
+        Ok(())
+    }
+
+    /// Waits for the segment merges the commits started, so the index is left compact.
+    /// Anything added since the last commit is dropped.
+    pub fn finish(self) -> Result<(), SearchError> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when absent.
     pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
@@ -301,27 +346,24 @@ impl SearchIndex {
 
     /// Adds or replaces documents (by id) and makes them searchable.
     pub fn upsert(&self, documents: &[Document]) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        writer.add(documents)?;
+        writer.commit()
+    }
+
+    /// A writer for a long run of upserts: documents go to disk as its memory budget fills,
+    /// so a caller indexing millions of passages never holds them all, and each commit makes
+    /// what was added so far durable and searchable.
+    pub fn writer(&self) -> Result<PassageWriter<'_>, SearchError> {
         // One indexing thread with the whole budget: tantivy needs at least 15 MB per thread,
         // which a per-core split would break on machines with many cores.
-        let mut writer = self
+        let writer = self
             .index
-            .writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
-        let f = self.fields;
-        for d in documents {
-            writer.delete_term(Term::from_field_text(f.id, &d.id));
-            writer.add_document(doc!(
-                f.id => d.id.as_str(),
-                f.kind => d.kind.as_str(),
-                f.body => d.body.as_deref().unwrap_or(ANY_BODY),
-                f.title => d.title.as_str(),
-                f.text => d.text.as_str(),
-                f.source => d.source.as_str(),
-                f.label => d.label.as_str(),
-            ))?;
-        }
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(())
+            .writer_with_num_threads::<TantivyDocument>(1, WRITER_BUDGET)?;
+        Ok(PassageWriter {
+            index: self,
+            writer,
+        })
     }
 
     /// Documents indexed.
