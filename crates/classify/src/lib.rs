@@ -6,11 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod features;
+mod lbfgs;
 pub mod metrics;
 pub mod model;
 pub mod route;
 
 pub use features::{FeatureConfig, Featurizer, SparseVector};
 pub use metrics::{stratified_folds, Evaluation};
-pub use model::{fit_temperature, LinearModel, ModelError, TrainOptions};
+pub use model::{fit_temperature, LinearModel, ModelError, Optimizer, TrainOptions};
 pub use route::{route, Route, ADDRESSED_PRIOR};

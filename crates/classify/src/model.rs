@@ -49,6 +49,29 @@ pub struct TrainOptions {
     /// stored in the model), as TF-IDF does: rare n-grams say more than common ones.
     #[serde(default)]
     pub idf: bool,
+    /// How the weights are fitted. With L-BFGS, `epochs` bounds the iterations (each one pass
+    /// over the data, more while a step is searched), `l2` is the penalty on the mean loss,
+    /// and neither the learning rate nor the seed has any effect.
+    #[serde(default, skip_serializing_if = "Optimizer::is_adagrad")]
+    pub optimizer: Optimizer,
+}
+
+/// The optimiser of a training run. Models trained before there was a choice were AdaGrad's,
+/// and their headers do not name it.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Seeded stochastic AdaGrad steps, `epochs` passes in a shuffled order.
+    #[default]
+    Adagrad,
+    /// Full-batch limited-memory BFGS to the optimum of the penalised loss.
+    Lbfgs,
+}
+
+impl Optimizer {
+    fn is_adagrad(&self) -> bool {
+        *self == Optimizer::Adagrad
+    }
 }
 
 impl Default for TrainOptions {
@@ -60,6 +83,7 @@ impl Default for TrainOptions {
             balance: 0.5,
             seed: 20_241_128,
             idf: true,
+            optimizer: Optimizer::Adagrad,
         }
     }
 }
@@ -148,10 +172,6 @@ impl LinearModel {
                 .collect();
             &reweighted[..]
         };
-        let mut weights = vec![0f32; dim * k];
-        let mut bias = vec![0f32; k];
-        let mut g_weights = vec![0f32; dim * k];
-        let mut g_bias = vec![0f32; k];
         let mut counts = vec![0usize; k];
         for (_, y) in examples {
             if *y >= k {
@@ -172,46 +192,12 @@ impl LinearModel {
                 }
             })
             .collect();
-        let mut order: Vec<usize> = (0..examples.len()).collect();
-        let mut rng = options.seed | 1;
-        let mut scores = vec![0f32; k];
-        let eps = 1e-8f32;
-        for _ in 0..options.epochs {
-            for i in (1..order.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                order.swap(i, (rng % (i as u64 + 1)) as usize);
+        let (weights, bias) = match options.optimizer {
+            Optimizer::Adagrad => adagrad(dim, k, examples, &class_weight, options),
+            Optimizer::Lbfgs => {
+                crate::lbfgs::train(dim, k, examples, &class_weight, options.l2, options.epochs)
             }
-            for &e in &order {
-                let (x, y) = &examples[e];
-                scores.copy_from_slice(&bias);
-                for &(f, v) in x {
-                    let row = &weights[f as usize * k..f as usize * k + k];
-                    for c in 0..k {
-                        scores[c] += row[c] * v;
-                    }
-                }
-                softmax(&mut scores);
-                let cw = class_weight[*y];
-                for c in 0..k {
-                    let g = cw * (scores[c] - if c == *y { 1.0 } else { 0.0 });
-                    g_bias[c] += g * g;
-                    bias[c] -= options.learning_rate * g / (g_bias[c].sqrt() + eps);
-                    scores[c] = g; // reuse as the gradient of the scores
-                }
-                for &(f, v) in x {
-                    let base = f as usize * k;
-                    for c in 0..k {
-                        let w = weights[base + c];
-                        let g = scores[c] * v + options.l2 * w;
-                        g_weights[base + c] += g * g;
-                        weights[base + c] =
-                            w - options.learning_rate * g / (g_weights[base + c].sqrt() + eps);
-                    }
-                }
-            }
-        }
+        };
         Ok(LinearModel {
             header: ModelHeader {
                 task: task.to_string(),
@@ -358,6 +344,61 @@ impl LinearModel {
             idf,
         })
     }
+}
+
+/// Seeded stochastic AdaGrad: `epochs` passes over the examples in a shuffled order.
+fn adagrad(
+    dim: usize,
+    k: usize,
+    examples: &[(SparseVector, usize)],
+    class_weight: &[f32],
+    options: &TrainOptions,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut weights = vec![0f32; dim * k];
+    let mut bias = vec![0f32; k];
+    let mut g_weights = vec![0f32; dim * k];
+    let mut g_bias = vec![0f32; k];
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut rng = options.seed | 1;
+    let mut scores = vec![0f32; k];
+    let eps = 1e-8f32;
+    for _ in 0..options.epochs {
+        for i in (1..order.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            order.swap(i, (rng % (i as u64 + 1)) as usize);
+        }
+        for &e in &order {
+            let (x, y) = &examples[e];
+            scores.copy_from_slice(&bias);
+            for &(f, v) in x {
+                let row = &weights[f as usize * k..f as usize * k + k];
+                for c in 0..k {
+                    scores[c] += row[c] * v;
+                }
+            }
+            softmax(&mut scores);
+            let cw = class_weight[*y];
+            for c in 0..k {
+                let g = cw * (scores[c] - if c == *y { 1.0 } else { 0.0 });
+                g_bias[c] += g * g;
+                bias[c] -= options.learning_rate * g / (g_bias[c].sqrt() + eps);
+                scores[c] = g; // reuse as the gradient of the scores
+            }
+            for &(f, v) in x {
+                let base = f as usize * k;
+                for c in 0..k {
+                    let w = weights[base + c];
+                    let g = scores[c] * v + options.l2 * w;
+                    g_weights[base + c] += g * g;
+                    weights[base + c] =
+                        w - options.learning_rate * g / (g_weights[base + c].sqrt() + eps);
+                }
+            }
+        }
+    }
+    (weights, bias)
 }
 
 /// Mean negative log-likelihood of `gold` under softmax(logits / t).
@@ -523,6 +564,32 @@ mod tests {
             LinearModel::from_bytes(b"not a model at all"),
             Err(ModelError::BadMagic)
         ));
+    }
+
+    #[test]
+    fn lbfgs_learns_the_toy_data_and_names_itself_in_the_header() {
+        let (examples, config) = toy();
+        let labels = vec!["question".to_string(), "complaint".to_string()];
+        let options = TrainOptions {
+            epochs: 200,
+            l2: 1e-3,
+            optimizer: Optimizer::Lbfgs,
+            ..TrainOptions::default()
+        };
+        let model =
+            LinearModel::train("intent", labels, config, &examples, &options, "toy").unwrap();
+        let mut probs = vec![0f32; 2];
+        for (x, y) in &examples {
+            assert_eq!(model.predict(&mut x.clone(), &mut probs).0, *y);
+        }
+        let bytes = model.to_bytes();
+        let read = LinearModel::from_bytes(&bytes).unwrap();
+        assert_eq!(read.header.training.optimizer, Optimizer::Lbfgs);
+        let header = String::from_utf8_lossy(&bytes[16..bytes.len().min(2000)]).to_string();
+        assert!(header.contains("\"optimizer\":\"lbfgs\""), "{header}");
+        // AdaGrad's headers stay as they were before there was a choice.
+        let adagrad = serde_json::to_string(&TrainOptions::default()).unwrap();
+        assert!(!adagrad.contains("optimizer"), "{adagrad}");
     }
 
     #[test]
