@@ -549,6 +549,12 @@ impl SqliteStore {
     /// transaction.
     pub async fn restore_post_indexes(&self, dropped: DroppedIndexes) -> Result<(), StoreError> {
         let mut transaction = self.pool().begin().await?;
+        // A deferred BEGIN reads nothing, and `CREATE INDEX` is parsed against the
+        // connection's copy of the schema, which may predate the drop. Reading the schema
+        // table first starts the snapshot and brings that copy up to date.
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+            .execute(&mut *transaction)
+            .await?;
         for (_, sql) in &dropped.0 {
             sqlx::query(sql).execute(&mut *transaction).await?;
         }

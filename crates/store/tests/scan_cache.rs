@@ -315,3 +315,21 @@ async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
     );
     assert_eq!(after, rows(&store, true).await);
 }
+
+/// Regression: a pooled connection that last read the schema before the indexes were dropped
+/// parsed the restoring `CREATE INDEX` against its stale copy ("index … already exists"),
+/// which failed the test above now and then under load.
+#[tokio::test]
+async fn indexes_are_restored_through_a_connection_that_saw_them_before_the_drop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let schema = post_indexes(&store).await;
+    // A second store on the same file, one connection, schema read while the indexes exist.
+    let other = SqliteStore::open_file_with(store.path(), 1)
+        .await
+        .expect("open");
+    assert_eq!(post_indexes(&other).await, schema);
+    let dropped = store.drop_post_indexes().await.expect("drop");
+    other.restore_post_indexes(dropped).await.expect("restore");
+    assert_eq!(post_indexes(&store).await, schema);
+}
