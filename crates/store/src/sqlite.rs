@@ -226,8 +226,10 @@ impl SqliteStore {
             // Statement journals of multi-row upserts stay in memory (bounded by one statement).
             .pragma("temp_store", "memory")
             .pragma("mmap_size", MMAP_SIZE)
-            // Checkpoint in larger steps: hot index pages are copied once, not every 4 MB.
-            .pragma("wal_autocheckpoint", "8192")
+            // Checkpoint every 256 MB of WAL: an index page rewritten many times between two
+            // checkpoints is copied into the database once. 2 GB ingest: 39.5 s at 64 MB,
+            // 33.8 s at 256 MB, 33.4 s at 1 GB.
+            .pragma("wal_autocheckpoint", "32768")
             .statement_cache_capacity(64);
         // Readers run side by side in WAL mode: enough connections for a server's concurrent
         // pages while one writer imports.
