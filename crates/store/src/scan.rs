@@ -9,7 +9,7 @@ use crate::scan_cache::{
     cache_path, is_current, read_cache, row_count, CacheWriter, BUMP_POSTS_VERSION,
     POSTS_VERSION_SQL,
 };
-use crate::sqlite::{SqliteStore, CACHE_SIZE, MMAP_SIZE};
+use crate::sqlite::{SqliteStore, CACHE_SIZE, FULL_THREADING, MMAP_SIZE};
 use crate::StoreError;
 
 /// A post the labelling pass has not looked at yet, with what decides which model applies.
@@ -632,6 +632,9 @@ impl SqliteStore {
             },
         )
         .and_then(|()| db.exec(BUMP_POSTS_VERSION))
+        // Rows loaded in bulk are not queued for threading one by one: the next pass
+        // threads everything.
+        .and_then(|()| db.exec(FULL_THREADING))
         .and_then(|()| db.exec("COMMIT"));
         if written.is_err() {
             let _ = db.exec("ROLLBACK");

@@ -280,6 +280,8 @@ async fn post_indexes(store: &SqliteStore) -> Vec<(String, String)> {
 async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = labelled_store(dir.path()).await;
+    // Threaded once, so nothing is left for the pass after the bulk load but what it loaded.
+    store.thread_conversations().await.expect("thread");
     let schema = post_indexes(&store).await;
     assert!(schema.iter().any(|(name, _)| name == "posts_scorecard"));
     let before = rows(&store, false).await;
@@ -314,6 +316,14 @@ async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
         "the row loaded meanwhile is indexed"
     );
     assert_eq!(after, rows(&store, true).await);
+    // Bulk rows are not queued one by one, so the next threading pass covers everything.
+    store.thread_conversations().await.expect("thread");
+    let threaded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE root_post_id = 60")
+            .fetch_one(store.pool())
+            .await
+            .expect("conversations");
+    assert_eq!(threaded, 1);
 }
 
 /// Regression: a pooled connection that last read the schema before the indexes were dropped
