@@ -147,11 +147,6 @@ pub struct Government {
 }
 
 impl Government {
-    /// No government account known: nothing is labelled as an official post.
-    pub fn is_empty(&self) -> bool {
-        self.handles.is_empty() && self.ids.is_empty()
-    }
-
     /// From the stored registry.
     pub async fn load(store: &SqliteStore) -> Result<Self> {
         let mut handles = HashMap::new();
@@ -262,13 +257,8 @@ async fn label_with(
     // Passages go to the index as each batch is labelled, never all held at once; labels wait
     // for the commit that makes their passages durable, so a killed pass leaves no labelled
     // post unindexed (the next pass labels and indexes it again).
-    let index = if government.is_empty() {
-        None
-    } else {
-        let dir =
-            crate::kb_cmd::index_dir(store.path().parent().unwrap_or(std::path::Path::new(".")));
-        Some(SearchIndex::open_or_create(&dir)?)
-    };
+    // Opened on the first passage: most passes of a server's ingest requests have none.
+    let index = std::cell::OnceCell::new();
     let mut passage_writer = None;
     let mut pending: Vec<(Vec<LabelWrite>, u64, u64)> = Vec::new();
     let mut pending_posts = 0usize;
@@ -405,8 +395,14 @@ async fn label_with(
         }
         summary.looked_at += candidates.len() as u64;
         if !passages.is_empty() {
-            if let (None, Some(index)) = (&passage_writer, &index) {
-                passage_writer = Some(index.writer()?);
+            if passage_writer.is_none() {
+                if index.get().is_none() {
+                    let dir = crate::kb_cmd::index_dir(
+                        store.path().parent().unwrap_or(std::path::Path::new(".")),
+                    );
+                    let _ = index.set(SearchIndex::open_or_create(&dir)?);
+                }
+                passage_writer = index.get().map(SearchIndex::writer).transpose()?;
             }
             if let Some(writer) = passage_writer.as_mut() {
                 writer.add(&passages)?;
