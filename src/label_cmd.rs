@@ -268,7 +268,6 @@ async fn label_with(
             break;
         };
         let (first, last) = (first.id, last.id);
-        writes.clear();
         let tasks: Vec<Task> = candidates
             .iter()
             .map(|post| {

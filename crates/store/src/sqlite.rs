@@ -21,7 +21,7 @@ pub const DATABASE_FILE: &str = "tawasul.db";
 /// The pooled connections' page cache (`PRAGMA cache_size`, negative: KiB): 8 MB. Each
 /// connection an import touches fills its own, and the OS page cache serves the rest as
 /// fast: a 2 GB import peaked at 328 MB with 32 MB, 278-293 MB with 16 MB and 224 MB with
-/// 8 MB, and was no slower with the smallest (62 s, against 65-70 s).
+/// 8 MB, and was no slower with the smallest (62 s, against 65-74 s).
 pub(crate) const CACHE_SIZE: &str = "-8192";
 /// The pooled connections' memory map of the database (`PRAGMA mmap_size`): none. Mapped
 /// pages count as the process's memory, so an import writing through a map grew with its
