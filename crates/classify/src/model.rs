@@ -54,6 +54,22 @@ pub struct TrainOptions {
     /// and neither the learning rate nor the seed has any effect.
     #[serde(default, skip_serializing_if = "Optimizer::is_adagrad")]
     pub optimizer: Optimizer,
+    /// The L-BFGS half of a blend (`optimizer = "blend"`); ignored by the other optimisers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blend: Option<BlendOptions>,
+}
+
+/// The second model of a blend: full-batch L-BFGS on the same features and class weights,
+/// whose weights are mixed with AdaGrad's. Both are linear in the same features, so the mix
+/// is one linear model and prediction costs what one model costs.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct BlendOptions {
+    /// L2 penalty on L-BFGS's mean loss.
+    pub l2: f32,
+    /// L-BFGS iteration limit.
+    pub iterations: usize,
+    /// Share of L-BFGS in the mixed weights, 0 to 1; AdaGrad has the rest.
+    pub share: f32,
 }
 
 /// The optimiser of a training run. Models trained before there was a choice were AdaGrad's,
@@ -66,6 +82,9 @@ pub enum Optimizer {
     Adagrad,
     /// Full-batch limited-memory BFGS to the optimum of the penalised loss.
     Lbfgs,
+    /// AdaGrad and L-BFGS (`blend`) trained on the same data, their weights mixed: the
+    /// stochastic run keeps rare n-grams' evidence that the penalised optimum shrinks away.
+    Blend,
 }
 
 impl Optimizer {
@@ -84,6 +103,7 @@ impl Default for TrainOptions {
             seed: 20_241_128,
             idf: true,
             optimizer: Optimizer::Adagrad,
+            blend: None,
         }
     }
 }
@@ -196,6 +216,33 @@ impl LinearModel {
             Optimizer::Adagrad => adagrad(dim, k, examples, &class_weight, options),
             Optimizer::Lbfgs => {
                 crate::lbfgs::train(dim, k, examples, &class_weight, options.l2, options.epochs)
+            }
+            Optimizer::Blend => {
+                let Some(blend) = options.blend else {
+                    return Err(ModelError::Training(format!(
+                        "{task}: optimizer \"blend\" needs a [training.blend] table (l2, iterations, share)"
+                    )));
+                };
+                if !(0.0..=1.0).contains(&blend.share) {
+                    return Err(ModelError::Training(format!(
+                        "{task}: training.blend.share must be between 0 and 1, got {}",
+                        blend.share
+                    )));
+                }
+                let (mut weights, mut bias) = adagrad(dim, k, examples, &class_weight, options);
+                let (lw, lb) = crate::lbfgs::train(
+                    dim,
+                    k,
+                    examples,
+                    &class_weight,
+                    blend.l2,
+                    blend.iterations,
+                );
+                let keep = 1.0 - blend.share;
+                for (w, l) in weights.iter_mut().zip(&lw).chain(bias.iter_mut().zip(&lb)) {
+                    *w = keep * *w + blend.share * l;
+                }
+                (weights, bias)
             }
         };
         Ok(LinearModel {
@@ -590,6 +637,89 @@ mod tests {
         // AdaGrad's headers stay as they were before there was a choice.
         let adagrad = serde_json::to_string(&TrainOptions::default()).unwrap();
         assert!(!adagrad.contains("optimizer"), "{adagrad}");
+    }
+
+    #[test]
+    fn blend_mixes_both_optimisers_and_refuses_a_bad_table() {
+        let (examples, config) = toy();
+        let labels = vec!["question".to_string(), "complaint".to_string()];
+        let blend = BlendOptions {
+            l2: 1e-3,
+            iterations: 200,
+            share: 0.6,
+        };
+        let options = TrainOptions {
+            epochs: 30,
+            optimizer: Optimizer::Blend,
+            blend: Some(blend),
+            ..TrainOptions::default()
+        };
+        let model = LinearModel::train(
+            "intent",
+            labels.clone(),
+            config.clone(),
+            &examples,
+            &options,
+            "toy",
+        )
+        .unwrap();
+        let mut probs = vec![0f32; 2];
+        for (x, y) in &examples {
+            assert_eq!(model.predict(&mut x.clone(), &mut probs).0, *y);
+        }
+        // The mix is exactly (1 - share) AdaGrad + share L-BFGS, weight by weight.
+        let train_with = |optimizer| {
+            let o = TrainOptions {
+                optimizer,
+                l2: if optimizer == Optimizer::Lbfgs {
+                    blend.l2
+                } else {
+                    options.l2
+                },
+                epochs: if optimizer == Optimizer::Lbfgs {
+                    blend.iterations
+                } else {
+                    options.epochs
+                },
+                ..options
+            };
+            LinearModel::train("intent", labels.clone(), config.clone(), &examples, &o, "").unwrap()
+        };
+        let (ada, lbfgs) = (train_with(Optimizer::Adagrad), train_with(Optimizer::Lbfgs));
+        for ((m, a), l) in model.weights.iter().zip(&ada.weights).zip(&lbfgs.weights) {
+            assert!((m - (0.4 * a + 0.6 * l)).abs() < 1e-5, "{m} {a} {l}");
+        }
+        let bytes = model.to_bytes();
+        let read = LinearModel::from_bytes(&bytes).unwrap();
+        assert_eq!(read.header.training.blend, Some(blend));
+        let header = String::from_utf8_lossy(&bytes[16..bytes.len().min(2000)]).to_string();
+        assert!(header.contains("\"optimizer\":\"blend\""), "{header}");
+        assert!(header.contains("\"share\":0.6"), "{header}");
+
+        let missing = TrainOptions {
+            blend: None,
+            ..options
+        };
+        let err = LinearModel::train(
+            "intent",
+            labels.clone(),
+            config.clone(),
+            &examples,
+            &missing,
+            "",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("[training.blend]"), "{err}");
+        let too_much = TrainOptions {
+            blend: Some(BlendOptions {
+                share: 1.5,
+                ..blend
+            }),
+            ..options
+        };
+        let err =
+            LinearModel::train("intent", labels, config, &examples, &too_much, "").unwrap_err();
+        assert!(err.to_string().contains("share"), "{err}");
     }
 
     #[test]
