@@ -570,30 +570,29 @@ mod tests {
         (examples, config)
     }
 
-    #[test]
-    fn learns_separable_data_reproducibly_and_round_trips() {
+    /// Trains on the toy data with `options` and checks it learned every example, so each
+    /// optimiser's test starts from a model known to fit.
+    fn train_toy(options: &TrainOptions) -> LinearModel {
         let (examples, config) = toy();
         let labels = vec!["question".to_string(), "complaint".to_string()];
-        let options = TrainOptions {
-            epochs: 30,
-            ..TrainOptions::default()
-        };
-        let model = LinearModel::train(
-            "intent",
-            labels.clone(),
-            config.clone(),
-            &examples,
-            &options,
-            "toy",
-        )
-        .unwrap();
+        let model =
+            LinearModel::train("intent", labels, config, &examples, options, "toy").unwrap();
         let mut probs = vec![0f32; 2];
         for (x, y) in &examples {
             assert_eq!(model.predict(&mut x.clone(), &mut probs).0, *y);
             assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
-        let again =
-            LinearModel::train("intent", labels, config, &examples, &options, "toy").unwrap();
+        model
+    }
+
+    #[test]
+    fn learns_separable_data_reproducibly_and_round_trips() {
+        let options = TrainOptions {
+            epochs: 30,
+            ..TrainOptions::default()
+        };
+        let model = train_toy(&options);
+        let again = train_toy(&options);
         assert_eq!(model.to_bytes(), again.to_bytes(), "same seed, same bytes");
         let bytes = model.to_bytes();
         assert_eq!(LinearModel::from_bytes(&bytes).unwrap(), model);
@@ -615,20 +614,12 @@ mod tests {
 
     #[test]
     fn lbfgs_learns_the_toy_data_and_names_itself_in_the_header() {
-        let (examples, config) = toy();
-        let labels = vec!["question".to_string(), "complaint".to_string()];
-        let options = TrainOptions {
+        let model = train_toy(&TrainOptions {
             epochs: 200,
             l2: 1e-3,
             optimizer: Optimizer::Lbfgs,
             ..TrainOptions::default()
-        };
-        let model =
-            LinearModel::train("intent", labels, config, &examples, &options, "toy").unwrap();
-        let mut probs = vec![0f32; 2];
-        for (x, y) in &examples {
-            assert_eq!(model.predict(&mut x.clone(), &mut probs).0, *y);
-        }
+        });
         let bytes = model.to_bytes();
         let read = LinearModel::from_bytes(&bytes).unwrap();
         assert_eq!(read.header.training.optimizer, Optimizer::Lbfgs);
@@ -654,19 +645,7 @@ mod tests {
             blend: Some(blend),
             ..TrainOptions::default()
         };
-        let model = LinearModel::train(
-            "intent",
-            labels.clone(),
-            config.clone(),
-            &examples,
-            &options,
-            "toy",
-        )
-        .unwrap();
-        let mut probs = vec![0f32; 2];
-        for (x, y) in &examples {
-            assert_eq!(model.predict(&mut x.clone(), &mut probs).0, *y);
-        }
+        let model = train_toy(&options);
         // The mix is exactly (1 - share) AdaGrad + share L-BFGS, weight by weight.
         let train_with = |optimizer| {
             let o = TrainOptions {
