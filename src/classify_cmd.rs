@@ -573,6 +573,41 @@ fn cv_folds(
         .collect()
 }
 
+/// Runs `job(0..jobs)` on as many threads as the machine has cores and returns the results
+/// in job order: cross-validation's trainings are independent, and on two cores they take
+/// half the time one after another would.
+fn in_parallel<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, jobs.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if j >= jobs {
+                            return mine;
+                        }
+                        mine.push((j, job(j)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(mine) => mine,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(j, _)| *j);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
 /// k-fold cross-validation over all data, and the held-out split when the recipe has one.
 fn evaluations(
     recipe: &Recipe,
@@ -581,19 +616,46 @@ fn evaluations(
 ) -> Result<serde_json::Value> {
     let folds = cv_folds(recipe, examples, items);
     let scored: usize = folds.iter().map(Vec::len).sum();
+    let has_heldout = items.iter().any(|i| i.heldout);
+    // Job k < folds: cross-validation fold k; job `folds`: the held-out split. Each trains its
+    // own seeded model, so running them side by side changes no number.
+    let jobs = folds.len() + usize::from(has_heldout);
+    let mut results = in_parallel(jobs, |job| {
+        let (train, test): (Vec<_>, Vec<_>) = match folds.get(job) {
+            Some(fold) => {
+                let in_fold: HashSet<usize> = fold.iter().copied().collect();
+                let train = (0..examples.len())
+                    .filter(|i| !in_fold.contains(i))
+                    .map(|i| examples[i].clone())
+                    .collect();
+                (train, fold.iter().map(|&i| examples[i].clone()).collect())
+            }
+            None => {
+                let split = |heldout: bool| {
+                    examples
+                        .iter()
+                        .zip(items)
+                        .filter(|(_, i)| i.heldout == heldout)
+                        .map(|(e, _)| e.clone())
+                        .collect::<Vec<_>>()
+                };
+                (split(false), split(true))
+            }
+        };
+        let scored = evaluate(recipe, &train, &test);
+        let test_gold: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
+        scored.map(|(e, logits)| (e, logits, test_gold, train.len()))
+    })
+    .into_iter();
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
     let (mut oof_logits, mut oof_gold) = (Vec::new(), Vec::new());
-    for (k, fold) in folds.iter().enumerate() {
-        let in_fold: HashSet<usize> = fold.iter().copied().collect();
-        let train: Vec<(SparseVector, usize)> = (0..examples.len())
-            .filter(|i| !in_fold.contains(i))
-            .map(|i| examples[i].clone())
-            .collect();
-        let test: Vec<(SparseVector, usize)> = fold.iter().map(|&i| examples[i].clone()).collect();
-        let (e, logits) =
-            evaluate(recipe, &train, &test).with_context(|| format!("fold {}", k + 1))?;
+    for k in 0..folds.len() {
+        let (e, logits, test_gold, _) = results
+            .next()
+            .context("a cross-validation job returned nothing")?
+            .with_context(|| format!("fold {}", k + 1))?;
         oof_logits.extend(logits);
-        oof_gold.extend(test.iter().map(|(_, y)| *y));
+        oof_gold.extend(test_gold);
         for (g, row) in e.confusion.iter().enumerate() {
             for (p, &n) in row.iter().enumerate() {
                 gold.extend(std::iter::repeat_n(g, n));
@@ -620,21 +682,9 @@ fn evaluations(
         "ece_uncalibrated": expected_calibration_error(&oof_logits, &oof_gold, 1.0),
         "ece_calibrated": expected_calibration_error(&oof_logits, &oof_gold, temperature),
     });
-    if items.iter().any(|i| i.heldout) {
-        let train: Vec<_> = examples
-            .iter()
-            .zip(items)
-            .filter(|(_, i)| !i.heldout)
-            .map(|(e, _)| e.clone())
-            .collect();
-        let test: Vec<_> = examples
-            .iter()
-            .zip(items)
-            .filter(|(_, i)| i.heldout)
-            .map(|(e, _)| e.clone())
-            .collect();
-        let (e, _) = evaluate(recipe, &train, &test)?;
-        report["heldout"] = serde_json::json!({"train_items": train.len(), "macro_f1": e.macro_f1, "accuracy": e.accuracy, "evaluation": e});
+    if let Some(heldout) = results.next() {
+        let (e, _, _, train_items) = heldout.context("held-out split")?;
+        report["heldout"] = serde_json::json!({"train_items": train_items, "macro_f1": e.macro_f1, "accuracy": e.accuracy, "evaluation": e});
         if !positive.is_empty() {
             report["heldout"]["needs_reply_f1"] = e.grouped_f1(&positive).into();
         }
@@ -698,21 +748,33 @@ pub fn train(
     if let Some(path) = write_folds {
         write_items_with_folds(&recipe, &items, &examples, path)?;
     }
-    let report = evaluations(&recipe, &examples, &items)?;
     let sources: Vec<&str> = recipe.data.iter().map(|d| d.path.as_str()).collect();
     let provenance = format!(
         "recipe {}; data {}",
         recipe_path.display(),
         sources.join(", ")
     );
-    let mut model = LinearModel::train(
-        &recipe.task,
-        recipe.labels.clone(),
-        recipe.features.clone(),
-        &examples,
-        &recipe.training,
-        &provenance,
-    )?;
+    // The shipped model needs only the temperature from the evaluations, which it gets after
+    // training: the two run side by side.
+    let (report, model) = std::thread::scope(|scope| {
+        let shipped = scope.spawn(|| {
+            LinearModel::train(
+                &recipe.task,
+                recipe.labels.clone(),
+                recipe.features.clone(),
+                &examples,
+                &recipe.training,
+                &provenance,
+            )
+        });
+        let report = evaluations(&recipe, &examples, &items);
+        let model = match shipped.join() {
+            Ok(model) => model,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (report, model)
+    });
+    let (report, mut model) = (report?, model?);
     model.header.temperature = report["calibration"]["temperature"].as_f64().unwrap_or(1.0) as f32;
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
