@@ -968,6 +968,17 @@ mod tests {
     }
 
     #[test]
+    fn parallel_jobs_come_back_in_job_order_whatever_finishes_first() {
+        // Early jobs sleep longest, so on more than one thread they finish last.
+        let out = in_parallel(7, |j| {
+            std::thread::sleep(std::time::Duration::from_millis(5 * (7 - j as u64)));
+            j * 10
+        });
+        assert_eq!(out, vec![0, 10, 20, 30, 40, 50, 60]);
+        assert!(in_parallel(0, |j| j).is_empty());
+    }
+
+    #[test]
     fn recipe_sources_are_mapped_filtered_capped_and_kept_apart_from_the_held_out_file() {
         let dir = tempfile::tempdir().unwrap();
         write(
