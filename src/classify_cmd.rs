@@ -642,9 +642,9 @@ fn evaluations(
                 (split(false), split(true))
             }
         };
-        let scored = evaluate(recipe, &train, &test);
+        let evaluation = evaluate(recipe, &train, &test);
         let test_gold: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
-        scored.map(|(e, logits)| (e, logits, test_gold, train.len()))
+        evaluation.map(|(e, logits)| (e, logits, test_gold, train.len()))
     })
     .into_iter();
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
