@@ -258,9 +258,9 @@ pub fn bench(items: u64, dir: Option<PathBuf>) -> Result<ExitCode> {
             dir.display()
         );
         runtime.block_on(async {
-            let dropped = store.drop_post_indexes().await?;
+            store.defer_post_indexes(None).await?;
             let window = generate(&store, items, 20_260_101).await?;
-            store.restore_post_indexes(dropped).await?;
+            store.restore_deferred_indexes().await?;
             anyhow::Ok(window)
         })?
     };

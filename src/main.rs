@@ -71,6 +71,11 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Secondary indexes on posts while writing: `defer` takes them off and builds them
+        /// once at the end (much faster for big files; readers of the store scan meanwhile),
+        /// `keep` leaves them, `auto` defers when the files are large next to the store.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "defer", "keep"])]
+        indexes: String,
     },
     /// Train a model from a recipe (models/recipes/*.toml): cross-validates, then trains on all
     /// its data and writes the model and its evaluation report (`<out>.eval.md`).
@@ -353,6 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_raw,
             no_classify,
             quiet,
+            indexes,
         } => import_cmd::import(import_cmd::ImportArgs {
             data_dir: cli.data_dir,
             registry: cli.registry,
@@ -363,6 +369,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             keep_raw: !no_raw,
             quiet,
             classify: !no_classify,
+            indexes: import_cmd::IndexPolicy::parse(&indexes)
+                .unwrap_or(import_cmd::IndexPolicy::Auto),
         }),
         Command::Report {
             from,

@@ -7,14 +7,16 @@
 
 pub mod absorb;
 mod bulk;
+mod deferred_indexes;
 pub mod inbox;
 mod readers;
 mod scan;
 mod scan_cache;
 mod sqlite;
 
+pub use deferred_indexes::SCATTERED_POST_INDEXES;
 pub use scan::{
-    AccountFacts, DroppedIndexes, LabelCandidate, LabelWrite, RegisteredAccount, SyntheticPost,
+    AccountFacts, LabelCandidate, LabelWrite, RegisteredAccount, SyntheticPost,
     MENTIONED_GOVERNMENT,
 };
 pub use scan_cache::cache_path as scan_cache_path;

@@ -517,51 +517,7 @@ pub struct SyntheticPost {
     pub mentioned_government: Option<String>,
 }
 
-/// The definitions of the secondary indexes on `posts`, taken off for a bulk load by
-/// [`SqliteStore::drop_post_indexes`] and put back by [`SqliteStore::restore_post_indexes`].
-#[derive(Debug)]
-#[must_use = "the store has no secondary indexes on posts until they are restored"]
-pub struct DroppedIndexes(Vec<(String, String)>);
-
 impl SqliteStore {
-    /// Takes the secondary indexes off `posts` before a benchmark store is filled with
-    /// millions of rows: kept up row by row, the author index's random inserts made a 10M-row
-    /// load 2.5 times slower per row than a 1M-row one, while building it once afterwards is
-    /// a sort. The definitions come from the schema itself, so nothing is repeated here.
-    pub async fn drop_post_indexes(&self) -> Result<DroppedIndexes, StoreError> {
-        let indexes: Vec<(String, String)> = sqlx::query_as(
-            "SELECT name, sql FROM sqlite_master \
-             WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL ORDER BY name",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let mut transaction = self.pool().begin().await?;
-        for (name, _) in &indexes {
-            sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-                .execute(&mut *transaction)
-                .await?;
-        }
-        transaction.commit().await?;
-        Ok(DroppedIndexes(indexes))
-    }
-
-    /// Builds again the indexes [`drop_post_indexes`](Self::drop_post_indexes) took off, in one
-    /// transaction.
-    pub async fn restore_post_indexes(&self, dropped: DroppedIndexes) -> Result<(), StoreError> {
-        let mut transaction = self.pool().begin().await?;
-        // A deferred BEGIN reads nothing, and `CREATE INDEX` is parsed against the
-        // connection's copy of the schema, which may predate the drop. Reading the schema
-        // table first starts the snapshot and brings that copy up to date.
-        sqlx::query("SELECT COUNT(*) FROM sqlite_master")
-            .execute(&mut *transaction)
-            .await?;
-        for (_, sql) in &dropped.0 {
-            sqlx::query(sql).execute(&mut *transaction).await?;
-        }
-        transaction.commit().await?;
-        Ok(())
-    }
-
     /// Inserts synthetic posts in one transaction, marked as labelled (their labels are given).
     pub async fn insert_synthetic_posts(&self, posts: &[SyntheticPost]) -> Result<(), StoreError> {
         let mut connection = self.pool().acquire().await?;

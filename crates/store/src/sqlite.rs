@@ -241,14 +241,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             pool,
             path: path.to_path_buf(),
             readers: std::sync::Arc::new(crate::readers::ReaderPool::new(
                 path,
                 connections as usize,
             )),
-        })
+        };
+        // A bulk load killed before it built its indexes again left their definitions.
+        store.restore_deferred_indexes().await?;
+        Ok(store)
     }
 
     /// Runs `read` on one of the store's own reader connections, on the caller's thread and
@@ -655,6 +658,9 @@ impl Store for SqliteStore {
     }
 
     async fn thread_conversations(&self) -> Result<(), StoreError> {
+        // Climbing and counting trees look posts up by root: a bulk load's deferred indexes
+        // come back first.
+        self.restore_deferred_indexes().await?;
         let mut tx = self.pool.begin().await?;
         let full =
             sqlx::query_scalar::<_, String>("SELECT value FROM store_meta WHERE key = 'threading'")

@@ -286,7 +286,8 @@ async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
     assert!(schema.iter().any(|(name, _)| name == "posts_scorecard"));
     let before = rows(&store, false).await;
 
-    let dropped = store.drop_post_indexes().await.expect("drop");
+    let deferred = store.defer_post_indexes(None).await.expect("defer");
+    assert_eq!(deferred, schema.len());
     assert!(post_indexes(&store).await.is_empty());
     assert!(
         store.scan_posts_uncached(|_| {}).await.is_err(),
@@ -306,9 +307,17 @@ async fn a_bulk_load_without_indexes_ends_with_the_same_schema_and_rows() {
         }])
         .await
         .expect("synthetic");
-    store.restore_post_indexes(dropped).await.expect("restore");
+    assert_eq!(
+        store.restore_deferred_indexes().await.expect("restore"),
+        schema.len()
+    );
 
     assert_eq!(post_indexes(&store).await, schema);
+    assert!(store
+        .deferred_index_names()
+        .await
+        .expect("names")
+        .is_empty());
     let after = rows(&store, false).await;
     assert_eq!(
         after.len(),
@@ -339,7 +348,49 @@ async fn indexes_are_restored_through_a_connection_that_saw_them_before_the_drop
         .await
         .expect("open");
     assert_eq!(post_indexes(&other).await, schema);
-    let dropped = store.drop_post_indexes().await.expect("drop");
-    other.restore_post_indexes(dropped).await.expect("restore");
+    store.defer_post_indexes(None).await.expect("defer");
+    other.restore_deferred_indexes().await.expect("restore");
+    assert_eq!(post_indexes(&store).await, schema);
+}
+
+/// A bulk load killed after it took the indexes off: the definitions stayed in the store, and
+/// the next open builds them, so the process that deferred them need not live to finish.
+#[tokio::test]
+async fn indexes_deferred_by_a_load_that_never_finished_are_built_at_the_next_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let schema = post_indexes(&store).await;
+    store.defer_post_indexes(None).await.expect("defer");
+    let mut names = store.deferred_index_names().await.expect("names");
+    names.sort();
+    let mut expected: Vec<String> = schema.iter().map(|(name, _)| name.clone()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    // The process dies here: nothing but what is committed remains.
+    let path = store.path().to_path_buf();
+    drop(store);
+    let reopened = SqliteStore::open_file(&path).await.expect("reopen");
+    assert_eq!(post_indexes(&reopened).await, schema);
+    assert!(reopened
+        .deferred_index_names()
+        .await
+        .expect("names")
+        .is_empty());
+    assert_eq!(
+        reopened.restore_deferred_indexes().await.expect("restore"),
+        0,
+        "nothing is left to build"
+    );
+}
+
+/// Threading looks posts up by their root: a pass run while a load's indexes are off builds
+/// them first instead of scanning the table once per reply.
+#[tokio::test]
+async fn a_threading_pass_builds_deferred_indexes_before_it_climbs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let schema = post_indexes(&store).await;
+    store.defer_post_indexes(None).await.expect("defer");
+    store.thread_conversations().await.expect("thread");
     assert_eq!(post_indexes(&store).await, schema);
 }
