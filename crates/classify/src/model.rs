@@ -421,8 +421,8 @@ fn adagrad(
             scores.copy_from_slice(&bias);
             for &(f, v) in x {
                 let row = &weights[f as usize * k..f as usize * k + k];
-                for c in 0..k {
-                    scores[c] += row[c] * v;
+                for (s, w) in scores.iter_mut().zip(row) {
+                    *s += w * v;
                 }
             }
             softmax(&mut scores);
@@ -433,14 +433,15 @@ fn adagrad(
                 bias[c] -= options.learning_rate * g / (g_bias[c].sqrt() + eps);
                 scores[c] = g; // reuse as the gradient of the scores
             }
+            // Slices zipped rather than indexed: no bounds checks, so the class loop
+            // vectorises (the same operations in the same order, so the same bits).
             for &(f, v) in x {
-                let base = f as usize * k;
-                for c in 0..k {
-                    let w = weights[base + c];
-                    let g = scores[c] * v + options.l2 * w;
-                    g_weights[base + c] += g * g;
-                    weights[base + c] =
-                        w - options.learning_rate * g / (g_weights[base + c].sqrt() + eps);
+                let row = f as usize * k..f as usize * k + k;
+                let (w_row, g_row) = (&mut weights[row.clone()], &mut g_weights[row]);
+                for ((w, sum), &ds) in w_row.iter_mut().zip(g_row.iter_mut()).zip(&scores) {
+                    let g = ds * v + options.l2 * *w;
+                    *sum += g * g;
+                    *w -= options.learning_rate * g / (sum.sqrt() + eps);
                 }
             }
         }
