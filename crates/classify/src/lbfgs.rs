@@ -10,6 +10,16 @@ use crate::features::SparseVector;
 /// How many past steps approximate the curvature.
 const HISTORY: usize = 10;
 
+/// One past step: the change of the weights `s` and of the gradient `y`, with `rho = 1 / s·y`
+/// for the two-loop recursion and `s·y`, `y·y` for the initial scaling of the next direction.
+struct Pair {
+    s: Vec<f64>,
+    y: Vec<f64>,
+    rho: f64,
+    sy: f64,
+    yy: f64,
+}
+
 /// The training set in a compact layout: only the features that occur, renumbered, with every
 /// example's (feature, value) pairs in one flat array.
 struct Compact {
@@ -214,10 +224,7 @@ pub(crate) fn train(
     let mut w = vec![0f64; size];
     let mut grad = vec![0f64; size];
     let mut loss = loss_and_gradient(&data, k, &class_weight, l2, &w, &mut grad, &mut scores);
-    let (mut s_hist, mut y_hist): (Vec<Vec<f64>>, Vec<Vec<f64>>) = (Vec::new(), Vec::new());
-    let mut rho_hist: Vec<f64> = Vec::new();
-    // Each pair's s·y and y·y, for the next direction's initial scaling.
-    let mut curvature: Vec<(f64, f64)> = Vec::new();
+    let mut history: Vec<Pair> = Vec::with_capacity(HISTORY);
     let mut direction = vec![0f64; size];
     let mut alpha = [0f64; HISTORY];
     let mut trial = vec![0f64; size];
@@ -225,37 +232,42 @@ pub(crate) fn train(
     for iteration in 0..max_iterations {
         // Two-loop recursion: direction = -H · grad. Each update of `direction` also yields
         // the inner product the next step needs, in one pass over memory instead of two.
-        let m = s_hist.len();
-        let mut next = match s_hist.last() {
-            Some(last) => update_then_dot(&mut direction, &grad, last, |_, g| g),
+        let m = history.len();
+        let mut next = match history.last() {
+            Some(last) => update_then_dot(&mut direction, &grad, &last.s, |_, g| g),
             None => {
                 direction.copy_from_slice(&grad);
                 0.0
             }
         };
         for i in (0..m).rev() {
-            alpha[i] = rho_hist[i] * next;
+            alpha[i] = history[i].rho * next;
             let a = alpha[i];
             match i.checked_sub(1) {
                 Some(before) => {
-                    next = update_then_dot(&mut direction, &y_hist[i], &s_hist[before], |d, y| {
-                        d - a * y
-                    })
+                    next = update_then_dot(
+                        &mut direction,
+                        &history[i].y,
+                        &history[before].s,
+                        |d, y| d - a * y,
+                    )
                 }
                 None => {
-                    for (d, y) in direction.iter_mut().zip(&y_hist[i]) {
+                    for (d, y) in direction.iter_mut().zip(&history[i].y) {
                         *d -= a * y;
                     }
                 }
             }
         }
-        let gamma = match curvature.last() {
-            Some(&(sy, yy)) => sy / yy.max(f64::MIN_POSITIVE),
+        let gamma = match history.last() {
+            Some(last) => last.sy / last.yy.max(f64::MIN_POSITIVE),
             None => 1.0 / dot(&grad, &grad).sqrt().max(f64::MIN_POSITIVE),
         };
         let mut slope = None;
-        match y_hist.first() {
-            Some(first) => next = update_then_dot(&mut direction, first, first, |d, _| d * gamma),
+        match history.first() {
+            Some(first) => {
+                next = update_then_dot(&mut direction, &first.y, &first.y, |d, _| d * gamma)
+            }
             None => {
                 for d in direction.iter_mut() {
                     *d *= gamma;
@@ -263,16 +275,16 @@ pub(crate) fn train(
             }
         }
         for i in 0..m {
-            let coef = alpha[i] - rho_hist[i] * next;
+            let coef = alpha[i] - history[i].rho * next;
             if i + 1 < m {
-                next = update_then_dot(&mut direction, &s_hist[i], &y_hist[i + 1], |d, s| {
+                next = update_then_dot(&mut direction, &history[i].s, &history[i + 1].y, |d, s| {
                     d + s * coef
                 });
             } else {
                 // The last update also negates, and its inner product is the slope.
                 slope = Some(update_then_dot(
                     &mut direction,
-                    &s_hist[i],
+                    &history[i].s,
                     &grad,
                     |d, s| -(d + s * coef),
                 ));
@@ -282,10 +294,7 @@ pub(crate) fn train(
             slope.unwrap_or_else(|| update_then_dot(&mut direction, &grad, &grad, |d, _| -d));
         if slope >= 0.0 {
             // Curvature pairs gone stale: start again from steepest descent.
-            s_hist.clear();
-            y_hist.clear();
-            rho_hist.clear();
-            curvature.clear();
+            history.clear();
             let scale = 1.0 / dot(&grad, &grad).sqrt().max(f64::MIN_POSITIVE);
             for (d, g) in direction.iter_mut().zip(&grad) {
                 *d = -g * scale;
@@ -317,10 +326,9 @@ pub(crate) fn train(
         let Some(next) = accepted else {
             break;
         };
-        let (mut s, mut y) = if s_hist.len() == HISTORY {
-            rho_hist.remove(0);
-            curvature.remove(0);
-            (s_hist.remove(0), y_hist.remove(0))
+        let (mut s, mut y) = if history.len() == HISTORY {
+            let oldest = history.remove(0);
+            (oldest.s, oldest.y)
         } else {
             (vec![0f64; size], vec![0f64; size])
         };
@@ -336,10 +344,13 @@ pub(crate) fn train(
         let fell = loss - next;
         loss = next;
         if sy > 1e-12 {
-            s_hist.push(s);
-            y_hist.push(y);
-            rho_hist.push(1.0 / sy);
-            curvature.push((sy, yy));
+            history.push(Pair {
+                rho: 1.0 / sy,
+                s,
+                y,
+                sy,
+                yy,
+            });
         }
         let largest = grad.iter().fold(0f64, |m, g| m.max(g.abs()));
         if iteration > 0 && (largest < 1e-6 || fell < 1e-10 * loss.abs().max(1.0)) {
@@ -372,7 +383,7 @@ mod tests {
         out
     }
 
-    /// A vector with no two entries alike and a length that is not a multiple of `LANES`.
+    /// A test vector of length `n` whose entries vary (the tests pick lengths around `LANES`).
     fn ramp(n: usize, scale: f64) -> Vec<f64> {
         (0..n)
             .map(|i| scale * ((i * 37 % 101) as f64 - 50.0) / 7.0)
