@@ -311,36 +311,47 @@ impl SqliteStore {
                  ON CONFLICT (target_kind, target_id, task, source) DO UPDATE SET \
                  value = excluded.value, confidence = excluded.confidence, created_at = excluded.created_at",
             )?;
-            let mut post_type = db.prepare("UPDATE posts SET post_type = ? WHERE id = ?")?;
-            let mut intent = db.prepare("UPDATE posts SET intent = ? WHERE id = ?")?;
-            let mut body = db.prepare("UPDATE posts SET body_key = ? WHERE id = ?")?;
-            let mut mentioned =
-                db.prepare("UPDATE posts SET mentioned_government = ? WHERE id = ?")?;
+            // A post's labels arrive together: its row (and the wide scorecard index entry
+            // that follows it) is written once for all of them, not once per label.
+            let mut row = db.prepare(
+                "UPDATE posts SET post_type = coalesce(?1, post_type), intent = coalesce(?2, intent), \
+                 body_key = coalesce(?3, body_key), \
+                 mentioned_government = coalesce(?4, mentioned_government), \
+                 labelled_at = coalesce(labelled_at, ?5) WHERE id = ?6",
+            )?;
             let mut enqueue =
                 db.prepare("INSERT OR IGNORE INTO inbox_queue (post_id) VALUES (?)")?;
-            for label in labels {
-                let post = Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX));
-                if label.task == MENTIONED_GOVERNMENT {
-                    mentioned.run(&[Value::Text(&label.value), post])?;
-                    continue;
+            for one_post in labels.chunk_by(|a, b| a.post_id == b.post_id) {
+                let post = Value::Int(i64::try_from(one_post[0].post_id).unwrap_or(i64::MAX));
+                // post_type, intent, body, mentioned_government: the last of each wins.
+                let mut columns = [Value::Null; 4];
+                let mut queued = false;
+                for label in one_post {
+                    let column = match label.task {
+                        "post_type" => 0,
+                        "intent" => 1,
+                        MENTIONED_GOVERNMENT => 3,
+                        _ => 2,
+                    };
+                    columns[column] = Value::Text(&label.value);
+                    if column == 3 {
+                        continue;
+                    }
+                    history.run(&[
+                        post,
+                        Value::Text(label.task),
+                        Value::Text(&label.value),
+                        Value::Real(f64::from(label.confidence)),
+                        Value::Text(&label.source),
+                        Value::Int(now_ms),
+                    ])?;
+                    if column < 2 && !queued {
+                        enqueue.run(&[post])?;
+                        queued = true;
+                    }
                 }
-                history.run(&[
-                    Value::Int(i64::try_from(label.post_id).unwrap_or(i64::MAX)),
-                    Value::Text(label.task),
-                    Value::Text(&label.value),
-                    Value::Real(f64::from(label.confidence)),
-                    Value::Text(&label.source),
-                    Value::Int(now_ms),
-                ])?;
-                if matches!(label.task, "intent" | "post_type") {
-                    enqueue.run(&[post])?;
-                }
-                let target = match label.task {
-                    "post_type" => &mut post_type,
-                    "intent" => &mut intent,
-                    _ => &mut body,
-                };
-                target.run(&[Value::Text(&label.value), post])?;
+                let [post_type, intent, body, mentioned] = columns;
+                row.run(&[post_type, intent, body, mentioned, Value::Int(now_ms), post])?;
             }
             let mut mark = db.prepare(
                 "UPDATE posts SET labelled_at = ? WHERE labelled_at IS NULL AND id BETWEEN ? AND ?",

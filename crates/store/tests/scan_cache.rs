@@ -401,3 +401,85 @@ async fn a_threading_pass_builds_deferred_indexes_before_it_climbs() {
     store.thread_conversations().await.expect("thread");
     assert_eq!(post_indexes(&store).await, schema);
 }
+
+type LabelColumns = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+async fn label_columns(store: &SqliteStore, id: i64) -> LabelColumns {
+    sqlx::query_as(
+        "SELECT post_type, intent, body_key, mentioned_government, labelled_at \
+         FROM posts WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await
+    .expect("label columns")
+}
+
+#[tokio::test]
+async fn all_of_a_posts_labels_land_on_its_row_and_an_earlier_labelling_time_stays() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open_dir(dir.path()).await.expect("open");
+    let batch: Vec<Record> = (1..=4)
+        .map(|id| Record::Post(post(id, 100, PostKind::Original)))
+        .collect();
+    store.write_batch(&batch).await.expect("write");
+    store
+        .write_labels(&[label(4, "post_type", "news")], 4, 4, 10)
+        .await
+        .expect("first pass");
+    let labels = [
+        label(1, "post_type", "decision"),
+        label(2, "intent", "question"),
+        label(2, tawasul_store::MENTIONED_GOVERNMENT, "mohpegypt"),
+        label(2, "body", "health"),
+        label(4, "intent", "complaint"),
+        label(4, "intent", "question"),
+    ];
+    store
+        .write_labels(&labels, 1, 4, 20)
+        .await
+        .expect("second pass");
+    let text = |s: &str| Some(s.to_string());
+    assert_eq!(
+        label_columns(&store, 1).await,
+        (text("decision"), None, None, None, Some(20))
+    );
+    assert_eq!(
+        label_columns(&store, 2).await,
+        (
+            None,
+            text("question"),
+            text("health"),
+            text("mohpegypt"),
+            Some(20)
+        )
+    );
+    // Unlabelled but looked at: marked, nothing else.
+    assert_eq!(
+        label_columns(&store, 3).await,
+        (None, None, None, None, Some(20))
+    );
+    // Labelled before: its post_type and labelling time stay; the last intent wins.
+    assert_eq!(
+        label_columns(&store, 4).await,
+        (text("news"), text("question"), None, None, Some(10))
+    );
+    let history: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labels WHERE task != ?")
+        .bind(tawasul_store::MENTIONED_GOVERNMENT)
+        .fetch_one(store.pool())
+        .await
+        .expect("history");
+    // post 4's two intents from one source are one history row, updated.
+    assert_eq!(history, 5);
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_queue")
+        .fetch_one(store.pool())
+        .await
+        .expect("queue");
+    assert_eq!(queued, 3);
+}
