@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tawasul_classify::{route, Featurizer, LinearModel, Route, ADDRESSED_PRIOR};
@@ -16,11 +17,9 @@ use tawasul_store::{LabelCandidate, LabelWrite, SqliteStore, MENTIONED_GOVERNMEN
 
 use crate::classify_cmd::model_path;
 
-/// Posts read per round trip.
-const CANDIDATES_PER_BATCH: usize = 5_000;
-/// Posts labelled between two commits of the search index: a commit costs tens of
-/// milliseconds, and the labels waiting for it are held in memory.
-const POSTS_PER_INDEX_COMMIT: usize = 20_000;
+/// Posts read, predicted and written together: a commit of the search index costs tens of
+/// milliseconds, and a unit is held in memory twice over (one predicting, one writing).
+const POSTS_PER_UNIT: usize = 20_000;
 
 /// A loaded model and the version every label it gives records.
 struct Model {
@@ -79,22 +78,27 @@ struct Prediction {
     route: Option<Route>,
 }
 
-/// The models of one labelling pass.
-#[derive(Clone, Copy)]
-struct Models<'a> {
-    post_type: Option<&'a Model>,
-    intent: Option<&'a Model>,
-    body: Option<&'a Model>,
+/// The models of one labelling pass, shared with the thread that predicts.
+#[derive(Clone, Default)]
+struct Models {
+    post_type: Option<Arc<Model>>,
+    intent: Option<Arc<Model>>,
+    body: Option<Arc<Model>>,
 }
 
 /// Predicts every candidate's label on all cores: the models are shared read-only, each thread
 /// has its own featurizers and buffers (no allocation per prediction).
-fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: Models) -> Vec<Prediction> {
+fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: &Models) -> Vec<Prediction> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = candidates.len().div_ceil(threads).max(1);
     let mut out: Vec<Prediction> = vec![Prediction::default(); candidates.len()];
+    let (post_type, intent, body) = (
+        models.post_type.as_deref(),
+        models.intent.as_deref(),
+        models.body.as_deref(),
+    );
     std::thread::scope(|scope| {
         for ((posts, tasks), out) in candidates
             .chunks(chunk)
@@ -104,16 +108,16 @@ fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: Models) ->
             scope.spawn(move || {
                 let featurizer =
                     |m: Option<&Model>| m.map(|m| Featurizer::new(m.model.header.features.clone()));
-                let mut post_type_features = featurizer(models.post_type);
-                let mut intent_features = featurizer(models.intent);
-                let mut body_features = featurizer(models.body);
+                let mut post_type_features = featurizer(post_type);
+                let mut intent_features = featurizer(intent);
+                let mut body_features = featurizer(body);
                 let mut x = Vec::new();
                 let mut probs = Vec::new();
                 for ((post, task), slot) in posts.iter().zip(tasks).zip(out.iter_mut()) {
                     let (model, features) = match task {
                         Task::Skip => continue,
-                        Task::PostType => (models.post_type, post_type_features.as_mut()),
-                        Task::Intent(_) => (models.intent, intent_features.as_mut()),
+                        Task::PostType => (post_type, post_type_features.as_mut()),
+                        Task::Intent(_) => (intent, intent_features.as_mut()),
                     };
                     if let (Some(model), Some(features)) = (model, features) {
                         features.features_into(&post.text, &mut x);
@@ -121,7 +125,7 @@ fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: Models) ->
                         slot.label = Some(model.model.predict(&mut x, &mut probs));
                     }
                     if let (Task::Intent(addressed), Some(model), Some(features)) =
-                        (task, models.body, body_features.as_mut())
+                        (task, body, body_features.as_mut())
                     {
                         features.features_into(&post.text, &mut x);
                         probs.resize(model.model.classes(), 0.0);
@@ -138,6 +142,45 @@ fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: Models) ->
         }
     });
     out
+}
+
+/// One unit of the pass: the candidates read together, what each needs, and, once the
+/// predicting thread is done, what the models said.
+struct Unit {
+    candidates: Vec<LabelCandidate>,
+    tasks: Vec<Task>,
+    predictions: Vec<Prediction>,
+    models: Models,
+}
+
+/// A unit being predicted on its own thread while the pass writes the unit before it: the
+/// models keep both cores busy while SQLite and the search index take the writes.
+struct PredictionJob(tokio::sync::oneshot::Receiver<Unit>);
+
+impl PredictionJob {
+    fn spawn(candidates: Vec<LabelCandidate>, tasks: Vec<Task>, models: Models) -> Result<Self> {
+        let (done, job) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("labelling".into())
+            .spawn(move || {
+                let predictions = predict_all(&candidates, &tasks, &models);
+                // The pass may have stopped on an error meanwhile: nobody left to tell.
+                let _ = done.send(Unit {
+                    candidates,
+                    tasks,
+                    predictions,
+                    models,
+                });
+            })
+            .context("starting the labelling thread")?;
+        Ok(Self(job))
+    }
+
+    async fn finished(self) -> Result<Unit> {
+        self.0
+            .await
+            .map_err(|_| anyhow::anyhow!("the labelling thread stopped before it finished"))
+    }
 }
 
 /// Which government accounts exist: handle → body, and user ids learnt from the data.
@@ -226,223 +269,245 @@ pub async fn label_new_posts(store: &SqliteStore) -> Result<LabelSummary> {
 /// ingest request; reading the model files each time would cost more than the labelling).
 #[derive(Default)]
 pub struct Labeller {
-    post_type: Option<Model>,
-    intent: Option<Model>,
-    body: Option<Model>,
+    models: Models,
 }
 
 impl Labeller {
     /// Labels every post not looked at yet; see [`label_new_posts`].
     pub async fn label_new_posts(&mut self, store: &SqliteStore) -> Result<LabelSummary> {
-        label_with(store, self, POSTS_PER_INDEX_COMMIT).await
+        label_with(store, self, POSTS_PER_UNIT).await
+    }
+
+    /// Loads the models these tasks need and that are not loaded yet.
+    fn load_for(&mut self, tasks: &[Task]) -> Result<()> {
+        let need_post_type =
+            self.models.post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType));
+        let need_intent =
+            self.models.intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_)));
+        if !(need_post_type || need_intent) {
+            return Ok(());
+        }
+        // Each load reads, checksums and decodes 10-16 MB: the three go side by side.
+        let (p, i, b) = std::thread::scope(|s| {
+            let p = need_post_type.then(|| s.spawn(|| Model::load("post_type")));
+            let i = need_intent.then(|| s.spawn(|| Model::load("intent")));
+            let b = need_intent.then(|| s.spawn(|| Model::load("body")));
+            (joined(p), joined(i), joined(b))
+        });
+        if let Some(m) = p? {
+            self.models.post_type = Some(Arc::new(m));
+        }
+        if let Some(m) = i? {
+            self.models.intent = Some(Arc::new(m));
+        }
+        if let Some(m) = b? {
+            self.models.body = Some(Arc::new(m));
+        }
+        Ok(())
     }
 }
 
+/// What each candidate needs: a post type, an intent and a body, or nothing.
+fn tasks_of(government: &Government, candidates: &[LabelCandidate]) -> Vec<Task> {
+    candidates
+        .iter()
+        .map(|post| {
+            if government
+                .body_of(post.author_id, &post.author_handle)
+                .is_some()
+            {
+                Task::PostType
+            } else if post.kind == PostKind::Retweet {
+                Task::Skip
+            } else {
+                government
+                    .addressed(post)
+                    .map_or(Task::Skip, |body| Task::Intent(body.to_string()))
+            }
+        })
+        .collect()
+}
+
+/// The pass reads units of `posts_per_unit` candidates. Unit k+1 is read and predicted while
+/// unit k is written: its passages committed to the search index first, then its labels, so a
+/// killed pass leaves no labelled post unindexed (the next pass labels and indexes it again).
 async fn label_with(
     store: &SqliteStore,
     loaded: &mut Labeller,
-    posts_per_commit: usize,
+    posts_per_unit: usize,
 ) -> Result<LabelSummary> {
-    let Labeller {
-        post_type,
-        intent,
-        body: body_model,
-    } = loaded;
     let started = std::time::Instant::now();
     let government = Government::load(store).await?;
     let mut summary = LabelSummary::default();
     let mut after = 0u64;
-    let mut writes = Vec::new();
-    let mut passages: Vec<Document> = Vec::new();
-    // Passages go to the index as each batch is labelled, never all held at once; labels wait
-    // for the commit that makes their passages durable, so a killed pass leaves no labelled
-    // post unindexed (the next pass labels and indexes it again).
     // Opened on the first passage: most passes of a server's ingest requests have none.
     let index = std::cell::OnceCell::new();
-    let mut passage_writer = None;
-    let mut pending: Vec<(Vec<LabelWrite>, u64, u64)> = Vec::new();
-    let mut pending_posts = 0usize;
+    let mut passages = None;
+    let mut in_flight: Option<PredictionJob> = None;
     loop {
-        let candidates = store.label_candidates(after, CANDIDATES_PER_BATCH).await?;
-        let (Some(first), Some(last)) = (candidates.first(), candidates.last()) else {
-            break;
+        let candidates = store.label_candidates(after, posts_per_unit.max(1)).await?;
+        let next = match candidates.last() {
+            Some(last) => {
+                after = last.id;
+                let tasks = tasks_of(&government, &candidates);
+                loaded.load_for(&tasks)?;
+                Some(PredictionJob::spawn(
+                    candidates,
+                    tasks,
+                    loaded.models.clone(),
+                )?)
+            }
+            None => None,
         };
-        let (first, last) = (first.id, last.id);
-        let tasks: Vec<Task> = candidates
-            .iter()
-            .map(|post| {
-                if government
-                    .body_of(post.author_id, &post.author_handle)
-                    .is_some()
-                {
-                    Task::PostType
-                } else if post.kind == PostKind::Retweet {
-                    Task::Skip
-                } else {
-                    government
-                        .addressed(post)
-                        .map_or(Task::Skip, |body| Task::Intent(body.to_string()))
-                }
-            })
-            .collect();
-        let need_post_type =
-            post_type.is_none() && tasks.iter().any(|t| matches!(t, Task::PostType));
-        let need_intent = intent.is_none() && tasks.iter().any(|t| matches!(t, Task::Intent(_)));
-        if need_post_type || need_intent {
-            // Each load reads, checksums and decodes 10-16 MB: the three go side by side.
-            let (p, i, b) = std::thread::scope(|s| {
-                let p = need_post_type.then(|| s.spawn(|| Model::load("post_type")));
-                let i = need_intent.then(|| s.spawn(|| Model::load("intent")));
-                let b = need_intent.then(|| s.spawn(|| Model::load("body")));
-                (joined(p), joined(i), joined(b))
-            });
-            if let Some(m) = p? {
-                *post_type = Some(m);
-            }
-            if let Some(m) = i? {
-                *intent = Some(m);
-            }
-            if let Some(m) = b? {
-                *body_model = Some(m);
-            }
-        }
-        let models = Models {
-            post_type: post_type.as_ref(),
-            intent: intent.as_ref(),
-            body: body_model.as_ref(),
-        };
-        let predictions = predict_all(&candidates, &tasks, models);
-        for ((post, task), prediction) in candidates.iter().zip(&tasks).zip(predictions) {
-            let (model, (label, confidence)) = match (task, prediction.label) {
-                (Task::PostType, Some(p)) => (post_type.as_ref(), p),
-                (Task::Intent(_), Some(p)) => (intent.as_ref(), p),
-                _ => continue,
-            };
-            let Some(model) = model else { continue };
-            let value = model.model.header.labels[label].clone();
-            match task {
-                Task::PostType => {
-                    if post.kind != PostKind::Retweet
-                        && SERVING_POST_TYPES.contains(&value.as_str())
-                    {
-                        let body = government.body_of(post.author_id, &post.author_handle);
-                        passages.push(Document {
-                            id: format!("post:{}", post.id),
-                            kind: DocKind::Post,
-                            body: body.map(String::from),
-                            title: String::new(),
-                            text: post.text.clone(),
-                            source: format!(
-                                "https://x.com/{}/status/{}",
-                                post.author_handle, post.id
-                            ),
-                            label: value.clone(),
-                        });
+        if let Some(job) = in_flight.take() {
+            let unit = job.finished().await?;
+            if let Some(documents) = unit_writes(&government, unit, &mut summary) {
+                if !documents.passages.is_empty() && passages.is_none() {
+                    if index.get().is_none() {
+                        let dir = crate::kb_cmd::index_dir(
+                            store.path().parent().unwrap_or(std::path::Path::new(".")),
+                        );
+                        let _ = index.set(SearchIndex::open_or_create(&dir)?);
                     }
-                    writes.push(LabelWrite {
-                        post_id: post.id,
-                        task: "post_type",
-                        value,
-                        confidence,
-                        source: model.source.clone(),
-                    });
-                    summary.post_types += 1;
+                    passages = index.get().map(SearchIndex::writer).transpose()?;
                 }
-                Task::Intent(body) => {
-                    writes.push(LabelWrite {
-                        post_id: post.id,
-                        task: "intent",
-                        value,
-                        confidence,
-                        source: model.source.clone(),
-                    });
-                    let mentioned = government.mentioned(post);
-                    if !mentioned.is_empty() {
-                        writes.push(LabelWrite {
-                            post_id: post.id,
-                            task: MENTIONED_GOVERNMENT,
-                            value: mentioned,
-                            confidence: 1.0,
-                            source: "rule:entities".into(),
-                        });
-                    }
-                    // The body model weighed against the body the message was sent to.
-                    let (value, confidence, source) = match (prediction.route, body_model.as_ref())
-                    {
-                        (Some(Route::Model { label, confidence }), Some(m)) => (
-                            m.model.header.labels[label].clone(),
-                            confidence,
-                            m.source.clone(),
-                        ),
-                        (Some(Route::Addressed { confidence }), Some(m)) => {
-                            (body.clone(), confidence, m.source.clone())
-                        }
-                        _ => (body.clone(), 1.0, "rule:addressed".to_string()),
-                    };
-                    summary.rerouted += u64::from(value != *body);
-                    writes.push(LabelWrite {
-                        post_id: post.id,
-                        task: "body",
-                        value,
-                        confidence,
-                        source,
-                    });
-                    summary.intents += 1;
+                if let Some(writer) = passages.as_mut() {
+                    writer.add(&documents.passages)?;
+                    summary.indexed_passages += documents.passages.len() as u64;
+                    writer.commit()?;
                 }
-                Task::Skip => {}
+                store
+                    .write_labels(
+                        &documents.writes,
+                        documents.first,
+                        documents.last,
+                        crate::import_cmd::now_ms(),
+                    )
+                    .await?;
             }
         }
-        summary.looked_at += candidates.len() as u64;
-        if !passages.is_empty() {
-            if passage_writer.is_none() {
-                if index.get().is_none() {
-                    let dir = crate::kb_cmd::index_dir(
-                        store.path().parent().unwrap_or(std::path::Path::new(".")),
-                    );
-                    let _ = index.set(SearchIndex::open_or_create(&dir)?);
-                }
-                passage_writer = index.get().map(SearchIndex::writer).transpose()?;
-            }
-            if let Some(writer) = passage_writer.as_mut() {
-                writer.add(&passages)?;
-                summary.indexed_passages += passages.len() as u64;
-            }
-            passages.clear();
+        match next {
+            Some(job) => in_flight = Some(job),
+            None => break,
         }
-        pending_posts += candidates.len();
-        pending.push((std::mem::take(&mut writes), first, last));
-        if pending_posts >= posts_per_commit {
-            write_pending(store, passage_writer.as_mut(), &mut pending).await?;
-            pending_posts = 0;
-        }
-        after = last;
     }
-    write_pending(store, passage_writer.as_mut(), &mut pending).await?;
-    if let Some(writer) = passage_writer {
+    if let Some(writer) = passages {
         writer.finish()?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
-/// Commits the passages added so far, then writes the labels waiting for them.
-async fn write_pending(
-    store: &SqliteStore,
-    passages: Option<&mut tawasul_search::PassageWriter<'_>>,
-    pending: &mut Vec<(Vec<LabelWrite>, u64, u64)>,
-) -> Result<()> {
-    if pending.is_empty() {
-        return Ok(());
+/// What one unit writes: the label rows, the passages for the search index, and the id range
+/// of the candidates looked at.
+struct UnitWrites {
+    writes: Vec<LabelWrite>,
+    passages: Vec<Document>,
+    first: u64,
+    last: u64,
+}
+
+/// Turns a predicted unit into the labels and passages it writes, and counts them; `None` for
+/// an empty unit.
+fn unit_writes(
+    government: &Government,
+    unit: Unit,
+    summary: &mut LabelSummary,
+) -> Option<UnitWrites> {
+    let Unit {
+        candidates,
+        tasks,
+        predictions,
+        models,
+    } = unit;
+    let (Some(first), Some(last)) = (candidates.first(), candidates.last()) else {
+        return None;
+    };
+    let (first, last) = (first.id, last.id);
+    let mut writes = Vec::new();
+    let mut passages = Vec::new();
+    for ((post, task), prediction) in candidates.iter().zip(&tasks).zip(predictions) {
+        let (model, (label, confidence)) = match (task, prediction.label) {
+            (Task::PostType, Some(p)) => (models.post_type.as_deref(), p),
+            (Task::Intent(_), Some(p)) => (models.intent.as_deref(), p),
+            _ => continue,
+        };
+        let Some(model) = model else { continue };
+        let value = model.model.header.labels[label].clone();
+        match task {
+            Task::PostType => {
+                if post.kind != PostKind::Retweet && SERVING_POST_TYPES.contains(&value.as_str()) {
+                    let body = government.body_of(post.author_id, &post.author_handle);
+                    passages.push(Document {
+                        id: format!("post:{}", post.id),
+                        kind: DocKind::Post,
+                        body: body.map(String::from),
+                        title: String::new(),
+                        text: post.text.clone(),
+                        source: format!("https://x.com/{}/status/{}", post.author_handle, post.id),
+                        label: value.clone(),
+                    });
+                }
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "post_type",
+                    value,
+                    confidence,
+                    source: model.source.clone(),
+                });
+                summary.post_types += 1;
+            }
+            Task::Intent(body) => {
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "intent",
+                    value,
+                    confidence,
+                    source: model.source.clone(),
+                });
+                let mentioned = government.mentioned(post);
+                if !mentioned.is_empty() {
+                    writes.push(LabelWrite {
+                        post_id: post.id,
+                        task: MENTIONED_GOVERNMENT,
+                        value: mentioned,
+                        confidence: 1.0,
+                        source: "rule:entities".into(),
+                    });
+                }
+                // The body model weighed against the body the message was sent to.
+                let body_model = models.body.as_deref();
+                let (value, confidence, source) = match (prediction.route, body_model) {
+                    (Some(Route::Model { label, confidence }), Some(m)) => (
+                        m.model.header.labels[label].clone(),
+                        confidence,
+                        m.source.clone(),
+                    ),
+                    (Some(Route::Addressed { confidence }), Some(m)) => {
+                        (body.clone(), confidence, m.source.clone())
+                    }
+                    _ => (body.clone(), 1.0, "rule:addressed".to_string()),
+                };
+                summary.rerouted += u64::from(value != *body);
+                writes.push(LabelWrite {
+                    post_id: post.id,
+                    task: "body",
+                    value,
+                    confidence,
+                    source,
+                });
+                summary.intents += 1;
+            }
+            Task::Skip => {}
+        }
     }
-    if let Some(writer) = passages {
-        writer.commit()?;
-    }
-    for (writes, first, last) in pending.drain(..) {
-        store
-            .write_labels(&writes, first, last, crate::import_cmd::now_ms())
-            .await?;
-    }
-    Ok(())
+    summary.looked_at += candidates.len() as u64;
+    Some(UnitWrites {
+        writes,
+        passages,
+        first,
+        last,
+    })
 }
 
 /// `tawasul reclassify`: forget model labels, label everything again with the current models.
@@ -470,8 +535,8 @@ mod tests {
     use tawasul_core::{Post, Record, Registry};
     use tawasul_store::Store;
 
-    /// Passages are committed batch by batch, and every labelled official post ends up in
-    /// the index exactly once, whatever the number of commits.
+    /// Passages are committed unit by unit, and every labelled official post ends up in the
+    /// index exactly once, whatever the number of commits.
     #[tokio::test]
     async fn passages_are_indexed_in_steps_and_none_is_lost() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -480,7 +545,7 @@ mod tests {
             .save_registry(&Registry::shipped())
             .await
             .expect("registry");
-        let posts: Vec<Record> = (0..CANDIDATES_PER_BATCH as u64 + 700)
+        let posts: Vec<Record> = (0..5_700u64)
             .map(|i| {
                 Record::Post(Post {
                     id: 1_000_000 + i,
@@ -494,8 +559,8 @@ mod tests {
             })
             .collect();
         store.write_batch(&posts).await.expect("write");
-        // One commit per batch of candidates: two commits here.
-        let summary = label_with(&store, &mut Labeller::default(), 1)
+        // One commit per unit: six here, the last one short.
+        let summary = label_with(&store, &mut Labeller::default(), 1_000)
             .await
             .expect("label");
         assert_eq!(summary.looked_at, posts.len() as u64);
@@ -516,7 +581,7 @@ mod tests {
         .expect("count");
         assert_eq!(serving as u64, summary.indexed_passages);
         // Nothing left to label, nothing indexed twice.
-        let again = label_with(&store, &mut Labeller::default(), 1)
+        let again = label_with(&store, &mut Labeller::default(), 1_000)
             .await
             .expect("label");
         assert_eq!((again.looked_at, again.indexed_passages), (0, 0));
