@@ -6,6 +6,7 @@
 //! rare n-grams, and the result does not depend on an example order.
 
 use crate::features::SparseVector;
+use crate::model::prefetch;
 
 /// How many past steps approximate the curvature.
 const HISTORY: usize = 10;
@@ -83,6 +84,16 @@ fn loss_and_gradient(
     let mut loss = 0.0;
     for e in 0..data.examples() {
         let range = data.starts[e]..data.starts[e + 1];
+        // The next example's rows, asked for while this one is worked on (see `prefetch`).
+        if let Some(&end) = data.starts.get(e + 2) {
+            for &f in &data.index[range.end..end] {
+                let start = f as usize * k;
+                prefetch(w, start);
+                prefetch(grad, start);
+                prefetch(w, start + k - 1);
+                prefetch(grad, start + k - 1);
+            }
+        }
         scores.copy_from_slice(&w[bias_at..bias_at + k]);
         for (&f, &v) in data.index[range.clone()]
             .iter()
