@@ -107,7 +107,56 @@ impl Featurizer {
 
     /// Writes the features of `text` into `out` (cleared first).
     pub fn features_into(&mut self, text: &str, out: &mut SparseVector) {
-        out.clear();
+        self.hash_text(text);
+        count_sorted(&self.indices, out);
+        finish(out, self.config.sublinear_tf);
+    }
+
+    /// Whether the features of `narrow` follow from this featurizer's hash pass: the same
+    /// n-grams and bigrams hashed into a space no larger, so each of its indices is one of
+    /// ours with the high bits dropped.
+    pub fn can_derive(&self, narrow: &FeatureConfig) -> bool {
+        narrow.char_min == self.config.char_min
+            && narrow.char_max == self.config.char_max
+            && narrow.word_bigrams == self.config.word_bigrams
+            && narrow.bits.clamp(8, 26) <= self.config.bits.clamp(8, 26)
+    }
+
+    /// The features of `text` under this configuration into `out` and under `narrow` into
+    /// `narrow_out`, from one pass of normalising, tokenising and hashing: a citizen's
+    /// message needs both an intent and a body. Both vectors are exactly what a featurizer
+    /// of each configuration writes (counts are small integers, merged exactly). Returns
+    /// false, writing nothing, when `narrow` fails [`Featurizer::can_derive`].
+    pub fn features_into_both(
+        &mut self,
+        text: &str,
+        out: &mut SparseVector,
+        narrow: &FeatureConfig,
+        narrow_out: &mut SparseVector,
+    ) -> bool {
+        if !self.can_derive(narrow) {
+            return false;
+        }
+        self.hash_text(text);
+        count_sorted(&self.indices, out);
+        let narrow_mask = (1u32 << narrow.bits.clamp(8, 26)) - 1;
+        narrow_out.clear();
+        narrow_out.extend(out.iter().map(|&(i, count)| (i & narrow_mask, count)));
+        narrow_out.sort_unstable_by_key(|&(i, _)| i);
+        narrow_out.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        finish(narrow_out, narrow.sublinear_tf);
+        finish(out, self.config.sublinear_tf);
+        true
+    }
+
+    /// Fills `indices` with the hash index of every feature occurrence in `text`, sorted.
+    fn hash_text(&mut self, text: &str) {
         self.stems.clear();
         self.indices.clear();
         let mut normal = std::mem::take(&mut self.normal);
@@ -166,25 +215,7 @@ impl Featurizer {
             }
         }
         self.normal = normal;
-        // Count duplicates, then L2-normalise so long reviews and short tweets weigh alike.
         self.indices.sort_unstable();
-        for &i in &self.indices {
-            match out.last_mut() {
-                Some(last) if last.0 == i => last.1 += 1.0,
-                _ => out.push((i, 1.0)),
-            }
-        }
-        if self.config.sublinear_tf {
-            for (_, v) in out.iter_mut() {
-                *v = 1.0 + v.ln();
-            }
-        }
-        let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for (_, v) in out.iter_mut() {
-                *v /= norm;
-            }
-        }
     }
 
     fn char_ngrams(&mut self, word: &str) {
@@ -206,6 +237,33 @@ impl Featurizer {
         }
         self.bounds = bounds;
         self.word = w;
+    }
+}
+
+/// Counts the duplicates of sorted indices into (index, count) pairs.
+fn count_sorted(indices: &[u32], out: &mut SparseVector) {
+    out.clear();
+    for &i in indices {
+        match out.last_mut() {
+            Some(last) if last.0 == i => last.1 += 1.0,
+            _ => out.push((i, 1.0)),
+        }
+    }
+}
+
+/// Counts to weights: sublinear if asked, then L2-normalised so long reviews and short
+/// tweets weigh alike.
+fn finish(out: &mut SparseVector, sublinear_tf: bool) {
+    if sublinear_tf {
+        for (_, v) in out.iter_mut() {
+            *v = 1.0 + v.ln();
+        }
+    }
+    let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in out.iter_mut() {
+            *v /= norm;
+        }
     }
 }
 
@@ -277,5 +335,71 @@ mod tests {
             serde_json::from_str(r#"{"bits":18,"char_min":2,"char_max":5,"word_bigrams":true}"#)
                 .unwrap();
         assert!(!old.sublinear_tf);
+    }
+
+    #[test]
+    fn one_hash_pass_gives_both_vectors_bit_for_bit() {
+        let texts = [
+            "المسئول عن الكهرباء فين؟ #اعرف_حقك @MCIT_News",
+            "@mohpegypt المستشفى مفيهاش دكاترة 😡😡 وحش وحش وحش https://t.co/x 123",
+            "لو سمحت عايز أعرف ازاي أجدد البطاقة!!",
+            "",
+            "🙏",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+        ];
+        let wide = FeatureConfig {
+            bits: 19,
+            sublinear_tf: true,
+            ..FeatureConfig::default()
+        };
+        for narrow in [
+            FeatureConfig::default(),
+            FeatureConfig {
+                bits: 19,
+                ..FeatureConfig::default()
+            },
+            FeatureConfig {
+                bits: 8,
+                sublinear_tf: true,
+                ..FeatureConfig::default()
+            },
+        ] {
+            let mut both = Featurizer::new(wide.clone());
+            assert!(both.can_derive(&narrow));
+            let (mut wide_alone, mut narrow_alone) = (
+                Featurizer::new(wide.clone()),
+                Featurizer::new(narrow.clone()),
+            );
+            let (mut a, mut b, mut a2, mut b2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for text in texts {
+                assert!(both.features_into_both(text, &mut a, &narrow, &mut b));
+                wide_alone.features_into(text, &mut a2);
+                narrow_alone.features_into(text, &mut b2);
+                let bits =
+                    |v: &SparseVector| v.iter().map(|&(i, x)| (i, x.to_bits())).collect::<Vec<_>>();
+                assert_eq!(bits(&a), bits(&a2), "{text}");
+                assert_eq!(bits(&b), bits(&b2), "{text} at {} bits", narrow.bits);
+            }
+        }
+        let mut f = Featurizer::new(FeatureConfig::default());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for other in [
+            FeatureConfig {
+                bits: 19,
+                ..FeatureConfig::default()
+            },
+            FeatureConfig {
+                char_max: 4,
+                ..FeatureConfig::default()
+            },
+            FeatureConfig {
+                word_bigrams: false,
+                ..FeatureConfig::default()
+            },
+        ] {
+            assert!(!f.can_derive(&other));
+            assert!(!f.features_into_both("نص", &mut a, &other, &mut b));
+            assert!(a.is_empty() && b.is_empty());
+        }
     }
 }
