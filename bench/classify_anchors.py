@@ -37,22 +37,22 @@ def fold_predictions(make, texts, labels, folds, k):
     return test, model([texts[i] for i in test])
 
 
-def cross_validate(make, texts, labels, folds, fit_all=False):
-    """Macro-F1 over the folds, and with fit_all also the model fitted on all items (for the
-    throughput measurement, which runs on its own afterwards). The fits run two at a time, one
-    per core: only their results are wanted here."""
+def cross_validate(make, texts, labels, folds, final=None):
+    """Macro-F1 over the folds, and with `final` (a job fitting on all items, for the
+    throughput measurement, which runs on its own afterwards) also that job's result. The
+    fits run two at a time, one per core: only their results are wanted here."""
     predicted = [None] * len(texts)
     # Fold -1 holds train_only items (weak labels): trained on in every fold, never scored.
     jobs = [delayed(fold_predictions)(make, texts, labels, folds, k) for k in sorted(set(folds)) if k >= 0]
-    if fit_all:
-        jobs.append(delayed(make)(texts, labels))
+    if final is not None:
+        jobs.append(final)
     runs = Parallel(n_jobs=2)(jobs)
-    for test, predictions in runs[:len(runs) - fit_all]:
+    for test, predictions in runs[:len(runs) - (final is not None)]:
         for i, p in zip(test, predictions):
             predicted[i] = p
     scored = [i for i, f in enumerate(folds) if f >= 0]
     f1 = f1_score([labels[i] for i in scored], [predicted[i] for i in scored], average="macro")
-    return f1, (runs[-1] if fit_all else None)
+    return f1, (runs[-1] if final is not None else None)
 
 
 def sklearn_model(texts, labels):
@@ -64,7 +64,7 @@ def sklearn_model(texts, labels):
     return pipe.predict
 
 
-def fasttext_model(texts, labels):
+def fasttext_fit(texts, labels):
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
         for t, l in zip(texts, labels):
             f.write(f"__label__{l} {' '.join(t.split())}\n")
@@ -72,7 +72,22 @@ def fasttext_model(texts, labels):
     model = fasttext.train_supervised(path, epoch=25, lr=0.5, wordNgrams=2, minn=2, maxn=5,
                                       dim=100, seed=1, thread=1, verbose=0)
     os.unlink(path)
+    return model
+
+
+def fasttext_predictor(model):
     return lambda batch: [model.predict(" ".join(t.split()))[0][0][len("__label__"):] for t in batch]
+
+
+def fasttext_model(texts, labels):
+    return fasttext_predictor(fasttext_fit(texts, labels))
+
+
+def fasttext_saved(texts, labels, path):
+    """Fits on all items and saves the model to `path`: a fastText model does not cross
+    process boundaries, its file does (loading it gives the same model)."""
+    fasttext_fit(texts, labels).save_model(path)
+    return path
 
 
 # Every classifier's throughput is measured on the items repeated this many times: enough for
@@ -138,9 +153,13 @@ def main():
                     subprocess.run([tawasul, "classify", "--task", recipe["task"]], stdin=f,
                                    stdout=subprocess.DEVNULL, check=True)
             ours_tps = best_rate(len(texts) * REPEAT, classify_all)
-        sklearn_f1, sklearn_predict = cross_validate(sklearn_model, texts, labels, folds, fit_all=True)
-        # A fastText model does not cross process boundaries: it is fitted here for throughput.
-        fasttext_f1, _ = cross_validate(fasttext_model, texts, labels, folds)
+        sklearn_f1, sklearn_predict = cross_validate(sklearn_model, texts, labels, folds,
+                                                     final=delayed(sklearn_model)(texts, labels))
+        with tempfile.TemporaryDirectory() as scratch:
+            fasttext_f1, saved = cross_validate(
+                fasttext_model, texts, labels, folds,
+                final=delayed(fasttext_saved)(texts, labels, os.path.join(scratch, "all.bin")))
+            fasttext_all = fasttext.load_model(saved)
         report = {
             "task": recipe["task"],
             "items": len(texts),
@@ -152,7 +171,7 @@ def main():
             "texts_per_s": {
                 "tawasul_classify_cli": ours_tps,
                 "sklearn_char_lr": throughput(sklearn_predict, texts),
-                "fasttext": throughput(fasttext_model(texts, labels), texts),
+                "fasttext": throughput(fasttext_predictor(fasttext_all), texts),
             },
         }
         print(json.dumps(report), flush=True)
