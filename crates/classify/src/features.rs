@@ -256,7 +256,10 @@ fn count_sorted(indices: &[u32], out: &mut SparseVector) {
 fn finish(out: &mut SparseVector, sublinear_tf: bool) {
     if sublinear_tf {
         for (_, v) in out.iter_mut() {
-            *v = 1.0 + v.ln();
+            // Most features occur once, and 1 + ln 1 is exactly 1: no logarithm for them.
+            if *v != 1.0 {
+                *v = 1.0 + v.ln();
+            }
         }
     }
     let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
