@@ -545,6 +545,10 @@ fn apply_idf(mut x: SparseVector, idf: &[f32]) -> SparseVector {
 /// Sublinear term weight times IDF, then L2 normalisation (featurizer vectors arrive
 /// normalised; their relative counts are kept through the log).
 fn reweight_in_place(x: &mut SparseVector, idf: &[f32]) {
+    // The weights are scattered over the table: all asked for before the first is used.
+    for &(f, _) in x.iter() {
+        prefetch(idf, f as usize);
+    }
     let max = x.iter().map(|&(_, v)| v).fold(0f32, f32::max);
     if max <= 0.0 {
         return;
