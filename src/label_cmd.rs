@@ -111,13 +111,7 @@ fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: &Models) -
                 let mut post_type_features = featurizer(post_type);
                 let mut intent_features = featurizer(intent);
                 let mut body_features = featurizer(body);
-                // A citizen's message needs an intent and a body: when their features differ
-                // only in hash space and weighting, one hash pass gives both vectors.
                 let body_config = body.map(|m| &m.model.header.features);
-                let shared_pass = matches!(
-                    (&intent_features, body_config),
-                    (Some(f), Some(c)) if f.can_derive(c)
-                );
                 let mut x = Vec::new();
                 let mut body_x = Vec::new();
                 let mut probs = Vec::new();
@@ -129,16 +123,18 @@ fn predict_all(candidates: &[LabelCandidate], tasks: &[Task], models: &Models) -
                     };
                     let mut body_ready = false;
                     if let (Some(model), Some(features)) = (model, features) {
-                        match (task, body_config) {
-                            (Task::Intent(_), Some(config)) if shared_pass => {
-                                body_ready = features.features_into_both(
-                                    &post.text,
-                                    &mut x,
-                                    config,
-                                    &mut body_x,
-                                );
-                            }
-                            _ => features.features_into(&post.text, &mut x),
+                        // A citizen's message needs an intent and a body: when their features
+                        // differ only in hash space and weighting, one hash pass gives both.
+                        if let (Task::Intent(_), Some(config)) = (task, body_config) {
+                            body_ready = features.features_into_both(
+                                &post.text,
+                                &mut x,
+                                config,
+                                &mut body_x,
+                            );
+                        }
+                        if !body_ready {
+                            features.features_into(&post.text, &mut x);
                         }
                         probs.resize(model.model.classes(), 0.0);
                         slot.label = Some(model.model.predict(&mut x, &mut probs));

@@ -78,7 +78,7 @@ pub struct Featurizer {
 impl Featurizer {
     /// A featurizer for `config`.
     pub fn new(config: FeatureConfig) -> Self {
-        let mask = (1u64 << config.bits.clamp(8, 26)) - 1;
+        let mask = hash_mask(config.bits);
         Featurizer {
             config,
             mask,
@@ -119,7 +119,7 @@ impl Featurizer {
         narrow.char_min == self.config.char_min
             && narrow.char_max == self.config.char_max
             && narrow.word_bigrams == self.config.word_bigrams
-            && narrow.bits.clamp(8, 26) <= self.config.bits.clamp(8, 26)
+            && hash_mask(narrow.bits) <= self.mask
     }
 
     /// The features of `text` under this configuration into `out` and under `narrow` into
@@ -139,7 +139,7 @@ impl Featurizer {
         }
         self.hash_text(text);
         count_sorted(&self.indices, out);
-        let narrow_mask = (1u32 << narrow.bits.clamp(8, 26)) - 1;
+        let narrow_mask = hash_mask(narrow.bits) as u32;
         narrow_out.clear();
         narrow_out.extend(out.iter().map(|&(i, count)| (i & narrow_mask, count)));
         narrow_out.sort_unstable_by_key(|&(i, _)| i);
@@ -238,6 +238,11 @@ impl Featurizer {
         self.bounds = bounds;
         self.word = w;
     }
+}
+
+/// The low bits a hash keeps for a hash space of 2^bits (bits held to 8..=26).
+fn hash_mask(bits: u32) -> u64 {
+    (1u64 << bits.clamp(8, 26)) - 1
 }
 
 /// Counts the duplicates of sorted indices into (index, count) pairs.
