@@ -353,6 +353,53 @@ async fn indexes_are_restored_through_a_connection_that_saw_them_before_the_drop
     assert_eq!(post_indexes(&store).await, schema);
 }
 
+/// An index build sorts every post: it spills to temporary files rather than memory (which
+/// grew with the store), and the connection goes back to the pool with its in-memory temp
+/// store whether the build succeeded or failed.
+#[tokio::test]
+async fn index_builds_hand_their_connection_back_with_the_pools_temp_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = labelled_store(dir.path()).await;
+    let schema = post_indexes(&store).await;
+    let single = SqliteStore::open_file_with(store.path(), 1)
+        .await
+        .expect("open");
+    let temp_store = |s: &SqliteStore| {
+        let pool = s.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("PRAGMA temp_store")
+                .fetch_one(&pool)
+                .await
+                .expect("pragma")
+        }
+    };
+    const MEMORY: i64 = 2;
+    assert_eq!(temp_store(&single).await, MEMORY);
+
+    store.defer_post_indexes(None).await.expect("defer");
+    assert_eq!(
+        single.restore_deferred_indexes().await.expect("restore"),
+        schema.len()
+    );
+    assert_eq!(post_indexes(&store).await, schema);
+    assert_eq!(temp_store(&single).await, MEMORY);
+
+    // A build that fails midway: nothing of it stays, the records stay for the next try.
+    store.defer_post_indexes(None).await.expect("defer");
+    sqlx::query("INSERT INTO deferred_indexes (name, sql) VALUES ('zz_broken', 'CREATE INDEX zz_broken ON no_such_table (x)')")
+        .execute(store.pool())
+        .await
+        .expect("record");
+    let failed = single.restore_deferred_indexes().await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(post_indexes(&store).await.is_empty());
+    assert_eq!(
+        store.deferred_index_names().await.expect("names").len(),
+        schema.len() + 1
+    );
+    assert_eq!(temp_store(&single).await, MEMORY);
+}
+
 /// A bulk load killed after it took the indexes off: the definitions stayed in the store, and
 /// the next open builds them, so the process that deferred them need not live to finish.
 #[tokio::test]
