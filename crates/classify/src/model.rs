@@ -553,9 +553,14 @@ fn reweight_in_place(x: &mut SparseVector, idf: &[f32]) {
     if max <= 0.0 {
         return;
     }
+    // A text's values are few distinct counts (most features occur once): the logarithm of
+    // the value before is reused, which gives the same bits.
+    let mut last: (f32, f32) = (f32::NAN, 0.0);
     for (f, v) in x.iter_mut() {
-        let tf = 1.0 + (*v / max * 8.0).max(1.0).ln();
-        *v = tf * idf.get(*f as usize).copied().unwrap_or(1.0);
+        if *v != last.0 {
+            last = (*v, 1.0 + (*v / max * 8.0).max(1.0).ln());
+        }
+        *v = last.1 * idf.get(*f as usize).copied().unwrap_or(1.0);
     }
     let norm = x.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {

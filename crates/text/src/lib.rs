@@ -15,7 +15,7 @@ pub mod tokenize;
 pub use length::{fits_one_post, weighted_length};
 pub use lexicon::{Lexicon, LexiconBuilder};
 pub use normalize::{normalize, normalize_into, Profile};
-pub use stem::{shipped_stemmer, stem, Stemmer};
+pub use stem::{shipped_stemmer, stem, StemMemo, Stemmer};
 pub use tokenize::{
     tokenize, tokenize_normalized, NormalToken, NormalTokens, Token, TokenKind, Tokens,
 };

@@ -369,6 +369,80 @@ pub struct StemSpan {
     pub restore_teh_marbuta: bool,
 }
 
+/// Longest word (in bytes) a [`StemMemo`] keeps: sixteen Arabic letters, past nearly every
+/// word of a post; longer ones are stemmed each time.
+const MEMO_WORD_BYTES: usize = 32;
+/// Slots of a [`StemMemo`] (a power of two).
+const MEMO_SLOTS: usize = 8192;
+
+/// One remembered word and where its stem lies.
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    len: u8,
+    word: [u8; MEMO_WORD_BYTES],
+    start: u8,
+    end: u8,
+    restore_teh_marbuta: bool,
+}
+
+/// A fixed-size memo of [`Stemmer::stem_span`] for a featurizer that stems every word of
+/// millions of posts: a few thousand words make most of any stream, and each costs the stemmer
+/// several lexicon lookups. Direct-mapped by a hash the caller already holds, the word itself
+/// kept to compare, so an answer is always the stemmer's own; no allocation after `new`.
+pub struct StemMemo {
+    slots: Vec<MemoSlot>,
+}
+
+impl Default for StemMemo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StemMemo {
+    /// An empty memo (about 300 KB).
+    pub fn new() -> Self {
+        let empty = MemoSlot {
+            len: 0,
+            word: [0; MEMO_WORD_BYTES],
+            start: 0,
+            end: 0,
+            restore_teh_marbuta: false,
+        };
+        StemMemo {
+            slots: vec![empty; MEMO_SLOTS],
+        }
+    }
+
+    /// `stemmer.stem_span(word)`, remembered. `hash` is any well-mixed hash of `word` (its high
+    /// bits pick the slot); a different hash for the same word only costs a miss. One memo
+    /// serves one stemmer.
+    pub fn stem_span(&mut self, stemmer: &Stemmer, word: &str, hash: u64) -> StemSpan {
+        let bytes = word.as_bytes();
+        // Shorter than three letters: the stemmer answers at once, and an empty slot (length
+        // 0) never matches a word.
+        if bytes.len() < 6 || bytes.len() > MEMO_WORD_BYTES {
+            return stemmer.stem_span(word);
+        }
+        let slot = &mut self.slots[(hash >> 40) as usize & (MEMO_SLOTS - 1)];
+        if usize::from(slot.len) == bytes.len() && slot.word[..bytes.len()] == *bytes {
+            return StemSpan {
+                start: usize::from(slot.start),
+                end: usize::from(slot.end),
+                restore_teh_marbuta: slot.restore_teh_marbuta,
+            };
+        }
+        let span = stemmer.stem_span(word);
+        // Offsets within a word of at most 32 bytes fit a byte.
+        slot.len = bytes.len() as u8;
+        slot.word[..bytes.len()].copy_from_slice(bytes);
+        slot.start = span.start as u8;
+        slot.end = span.end as u8;
+        slot.restore_teh_marbuta = span.restore_teh_marbuta;
+        span
+    }
+}
+
 /// Does `w` begin with a prefix letter of the imperfect verb (ي ت ن ا)?
 fn starts_like_imperfect(w: &str) -> bool {
     matches!(w.chars().next(), Some('ي' | 'ت' | 'ن' | 'ا'))
@@ -391,6 +465,38 @@ pub fn stem(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_answers_what_the_stemmer_answers_even_when_words_share_a_slot() {
+        let stemmer = shipped_stemmer();
+        // The golden stemming cases, in the normal form the stemmer reads, and one word past
+        // the memo's 32 bytes (stemmed every time).
+        let mut words: Vec<String> = include_str!("../tests/golden/stem.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split('\t').next())
+            .map(|w| crate::normalize(w, crate::Profile::Search))
+            .collect();
+        assert!(words.len() > 30, "{} golden words", words.len());
+        words.push("والاستراتيجياتالمستحدثهالجديده".to_string());
+        let mut memo = StemMemo::new();
+        for round in 0..3 {
+            for (i, w) in words.iter().enumerate() {
+                // One slot for all (round 0: every word evicts the one before), then one
+                // each (round 1 fills them, round 2 hits).
+                let hash = if round == 0 {
+                    7 << 40
+                } else {
+                    (i as u64) << 40
+                };
+                assert_eq!(
+                    memo.stem_span(stemmer, w, hash),
+                    stemmer.stem_span(w),
+                    "{w}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn shipped_lexicon_parses() {
