@@ -88,6 +88,11 @@ struct DataSource {
     /// test fold, so weak labels cannot grade themselves.
     #[serde(default)]
     train_only: bool,
+    /// A column whose values split the held-out scores (the account that posted, the kind of
+    /// source): a held-out set drawn partly from accounts the training never saw is scored
+    /// for each of them apart, so a gap shows where it comes from.
+    #[serde(default)]
+    group: Option<String>,
 }
 
 /// One rule of a cue-labelled source.
@@ -119,6 +124,16 @@ struct Labelled {
     weak: bool,
     /// Never in a cross-validation test fold.
     train_only: bool,
+    /// The row's value of its source's `group` column.
+    group: Option<String>,
+}
+
+/// One row of a source as read: where it is, its text, its raw label and its group.
+struct Record {
+    at: String,
+    text: String,
+    label: String,
+    group: Option<String>,
 }
 
 fn load_recipe(path: &Path) -> Result<Recipe> {
@@ -197,15 +212,22 @@ fn mix(seed: u64, i: u64) -> u64 {
 }
 
 /// A data file's rows and the positions of the two named columns.
-type Table = (csv::Reader<std::io::BufReader<std::fs::File>>, usize, usize);
+type Table = (
+    csv::Reader<std::io::BufReader<std::fs::File>>,
+    usize,
+    usize,
+    Option<usize>,
+);
 
-/// Opens a TSV (tab, no quoting) or another delimited file with quotes, and finds two columns.
+/// Opens a TSV (tab, no quoting) or another delimited file with quotes, and finds two columns
+/// (and a third when asked).
 fn open_table(
     path: &Path,
     delimiter: Option<char>,
     columns: &[String],
     first: &str,
     second: &str,
+    third: Option<&str>,
 ) -> Result<Table> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let delimiter = u8::try_from(delimiter.unwrap_or('\t'))
@@ -231,7 +253,8 @@ fn open_table(
             .with_context(|| format!("{}: no column {name:?}", path.display()))
     };
     let (a, b) = (column(first)?, column(second)?);
-    Ok((reader, a, b))
+    let c = third.map(column).transpose()?;
+    Ok((reader, a, b, c))
 }
 
 /// A source's label mapping: `map`, then the pairs of `map_from` it does not already name.
@@ -242,7 +265,8 @@ fn source_map(
     let mut map = source.map.clone();
     if let Some(from) = &source.map_from {
         let path = shared.join(&from.path);
-        let (mut reader, key_at, value_at) = open_table(&path, None, &[], &from.key, &from.value)?;
+        let (mut reader, key_at, value_at, _) =
+            open_table(&path, None, &[], &from.key, &from.value, None)?;
         let map = map.get_or_insert_with(Default::default);
         for record in reader.records() {
             let record = record.with_context(|| format!("{}", path.display()))?;
@@ -261,9 +285,9 @@ fn label_column(source: &DataSource) -> &str {
     source.label.as_deref().unwrap_or(&source.text)
 }
 
-/// A JSON list of objects as (where, text, label) records: `text` and `text_also` fields
-/// joined by newlines (list fields joined by "، ").
-fn json_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String, String)>> {
+/// A JSON list of objects as records: `text` and `text_also` fields joined by newlines (list
+/// fields joined by "، ").
+fn json_records(source: &DataSource, path: &Path) -> Result<Vec<Record>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&bytes)
         .with_context(|| format!("{}: not a JSON list of objects", path.display()))?;
@@ -292,25 +316,31 @@ fn json_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String,
                 text.push_str(&value);
             }
         }
-        out.push((at, text, field(item, label)));
+        out.push(Record {
+            label: field(item, label),
+            group: source.group.as_deref().map(|g| field(item, g)),
+            at,
+            text,
+        });
     }
     Ok(out)
 }
 
-/// A delimited file as (where, text, label) records.
-fn table_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String, String)>> {
+/// A delimited file as records.
+fn table_records(source: &DataSource, path: &Path) -> Result<Vec<Record>> {
     if let Some(more) = source.text_also.first() {
         bail!(
             "{}: text_also ({more:?}) is for JSON sources",
             path.display()
         );
     }
-    let (mut reader, text_at, label_at) = open_table(
+    let (mut reader, text_at, label_at, group_at) = open_table(
         path,
         source.delimiter,
         &source.columns,
         &source.text,
         label_column(source),
+        source.group.as_deref(),
     )?;
     let mut out = Vec::new();
     for record in reader.records() {
@@ -323,7 +353,22 @@ fn table_records(source: &DataSource, path: &Path) -> Result<Vec<(String, String
         let (Some(text), Some(label)) = (record.get(text_at), record.get(label_at)) else {
             bail!("{at}: fewer fields than the header");
         };
-        out.push((at, text.to_string(), label.to_string()));
+        let group = match group_at {
+            Some(g) => Some(
+                record
+                    .get(g)
+                    .with_context(|| format!("{at}: no {:?} field", source.group))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        out.push(Record {
+            at,
+            text: text.to_string(),
+            label: label.to_string(),
+            group,
+        });
     }
     Ok(out)
 }
@@ -339,7 +384,13 @@ fn read_source(recipe: &Recipe, source: &DataSource, shared: &Path) -> Result<Ve
     let map = source_map(source, shared)?;
     let cues = CueMatcher::new(&source.cues);
     let mut rows = Vec::new();
-    for (line, text, raw) in records {
+    for Record {
+        at: line,
+        text,
+        label: raw,
+        group,
+    } in records
+    {
         let raw = raw.trim();
         let name = if cues.is_empty() {
             match &map {
@@ -369,6 +420,7 @@ fn read_source(recipe: &Recipe, source: &DataSource, shared: &Path) -> Result<Ve
             heldout: source.heldout,
             weak: !cues.is_empty(),
             train_only: source.train_only,
+            group,
         });
     }
     Ok(rows)
@@ -497,12 +549,16 @@ fn featurize(config: &FeatureConfig, items: &[Labelled]) -> Vec<(SparseVector, u
         .collect()
 }
 
-/// Trains on `train`, scores `test`; also returns the raw logits of `test` for calibration.
+/// What one trained split gives: its scores, the raw logits of each test item (for
+/// calibration) and each test item's predicted label.
+type Scored = (Evaluation, Vec<Vec<f32>>, Vec<usize>);
+
+/// Trains on `train`, scores `test`.
 fn evaluate(
     recipe: &Recipe,
     train: &[(SparseVector, usize)],
     test: &[(SparseVector, usize)],
-) -> Result<(Evaluation, Vec<Vec<f32>>)> {
+) -> Result<Scored> {
     let model = LinearModel::train(
         &recipe.task,
         recipe.labels.clone(),
@@ -524,7 +580,38 @@ fn evaluate(
         })
         .collect();
     let gold: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
-    Ok((Evaluation::new(&recipe.labels, &gold, &predicted), logits))
+    Ok((
+        Evaluation::new(&recipe.labels, &gold, &predicted),
+        logits,
+        predicted,
+    ))
+}
+
+/// Scores of each group of a held-out set, most items first: items, accuracy, and macro-F1
+/// over the labels the group holds or was given.
+fn scores_by_group(
+    labels: &[String],
+    groups: &[&str],
+    gold: &[usize],
+    predicted: &[usize],
+) -> Vec<serde_json::Value> {
+    let mut by: std::collections::BTreeMap<&str, (Vec<usize>, Vec<usize>)> = Default::default();
+    for ((&group, &g), &p) in groups.iter().zip(gold).zip(predicted) {
+        let (gs, ps) = by.entry(group).or_default();
+        gs.push(g);
+        ps.push(p);
+    }
+    let mut scores: Vec<(usize, &str, Evaluation)> = by
+        .into_iter()
+        .map(|(group, (g, p))| (g.len(), group, Evaluation::new(labels, &g, &p)))
+        .collect();
+    scores.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    scores
+        .into_iter()
+        .map(|(items, group, e)| {
+            serde_json::json!({"group": group, "items": items, "accuracy": e.accuracy, "macro_f1": e.macro_f1})
+        })
+        .collect()
 }
 
 /// Expected calibration error of the top class, 10 equal-width confidence bins.
@@ -644,13 +731,13 @@ fn evaluations(
         };
         let evaluation = evaluate(recipe, &train, &test);
         let test_gold: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
-        evaluation.map(|(e, logits)| (e, logits, test_gold, train.len()))
+        evaluation.map(|(e, logits, predicted)| (e, logits, test_gold, train.len(), predicted))
     })
     .into_iter();
     let (mut gold, mut predicted) = (Vec::new(), Vec::new());
     let (mut oof_logits, mut oof_gold) = (Vec::new(), Vec::new());
     for k in 0..folds.len() {
-        let (e, logits, test_gold, _) = results
+        let (e, logits, test_gold, _, _) = results
             .next()
             .context("a cross-validation job returned nothing")?
             .with_context(|| format!("fold {}", k + 1))?;
@@ -683,8 +770,24 @@ fn evaluations(
         "ece_calibrated": expected_calibration_error(&oof_logits, &oof_gold, temperature),
     });
     if let Some(heldout) = results.next() {
-        let (e, _, _, train_items) = heldout.context("held-out split")?;
+        let (e, _, gold, train_items, predicted) = heldout.context("held-out split")?;
         report["heldout"] = serde_json::json!({"train_items": train_items, "macro_f1": e.macro_f1, "accuracy": e.accuracy, "evaluation": e});
+        let held: Vec<&Labelled> = items.iter().filter(|i| i.heldout).collect();
+        if held.iter().any(|i| i.group.is_some()) {
+            let groups: Vec<&str> = held
+                .iter()
+                .map(|i| i.group.as_deref().unwrap_or(""))
+                .collect();
+            let column = recipe
+                .data
+                .iter()
+                .find(|d| d.heldout && d.group.is_some())
+                .and_then(|d| d.group.clone());
+            report["heldout"]["by_group"] = serde_json::json!({
+                "column": column,
+                "groups": scores_by_group(&recipe.labels, &groups, &gold, &predicted),
+            });
+        }
         if !positive.is_empty() {
             report["heldout"]["needs_reply_f1"] = e.grouped_f1(&positive).into();
         }
@@ -876,8 +979,37 @@ fn markdown(recipe: &Recipe, report: &serde_json::Value, bytes: usize, provenanc
             md.push('\n');
         }
         md.push('\n');
+        if let Some(by) = section.get("by_group") {
+            md.push_str(&format!(
+                "By `{}` (macro-F1 over the labels each holds or was given):\n\n| {} | items | accuracy | macro-F1 |\n|---|---:|---:|---:|\n",
+                by["column"].as_str().unwrap_or("group"),
+                by["column"].as_str().unwrap_or("group"),
+            ));
+            for g in by["groups"].as_array().into_iter().flatten() {
+                md.push_str(&format!(
+                    "| {} | {} | {:.3} | {:.3} |\n",
+                    markdown_cell(g["group"].as_str().unwrap_or("")),
+                    g["items"],
+                    g["accuracy"].as_f64().unwrap_or(0.0),
+                    g["macro_f1"].as_f64().unwrap_or(0.0)
+                ));
+            }
+            md.push('\n');
+        }
     }
     md
+}
+
+/// A data value as a table cell: a `|` or a line break would end the cell.
+fn markdown_cell(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '|' => '¦',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// The model file for a task: `--model`, else `models/<task>.model` under the working
@@ -1056,6 +1188,59 @@ mod tests {
                     true
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn held_out_rows_carry_their_group_and_are_scored_per_group() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "gold.tsv",
+            "id\taccount\tlabel\ttext\n1\t@a\tnews\tخبر عن المدارس\n2\t@b\tnews\tخبر عن المرور\n\
+             3\t@a\tservice\tرابط التسجيل\n",
+        );
+        let recipe = test_recipe(
+            r#"
+            task = "post_type"
+            labels = ["news", "service"]
+            "#,
+            r#"
+            [[data]]
+            path = "gold.tsv"
+            text = "text"
+            label = "label"
+            heldout = true
+            group = "account"
+            "#,
+        );
+        let items = load_data(&recipe, dir.path()).unwrap();
+        let groups: Vec<&str> = items.iter().filter_map(|i| i.group.as_deref()).collect();
+        assert_eq!(groups, ["@a", "@b", "@a"]);
+        // @a: news right, service read as news; @b: news right.
+        let scores = scores_by_group(&recipe.labels, &groups, &[0, 0, 1], &[0, 0, 0]);
+        let row = |i: usize| {
+            let g = &scores[i];
+            (
+                g["group"].as_str().unwrap().to_string(),
+                g["items"].as_u64().unwrap(),
+                g["accuracy"].as_f64().unwrap(),
+                g["macro_f1"].as_f64().unwrap(),
+            )
+        };
+        // Most items first; @a's macro-F1 averages news (2/3) and service (0).
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        let (group, n, accuracy, f1) = row(0);
+        assert!(group == "@a" && n == 2 && close(accuracy, 0.5) && close(f1, 1.0 / 3.0));
+        let (group, n, accuracy, f1) = row(1);
+        assert!(group == "@b" && n == 1 && close(accuracy, 1.0) && close(f1, 1.0));
+
+        let mut missing = recipe;
+        missing.data[0].group = Some("handle".into());
+        let err = load_data(&missing, dir.path()).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("no column \"handle\""),
+            "{err:#}"
         );
     }
 
