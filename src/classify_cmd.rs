@@ -211,7 +211,7 @@ fn mix(seed: u64, i: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A data file's rows and the positions of the two named columns.
+/// A data file's rows and the positions of the two named columns (and of a third, when asked).
 type Table = (
     csv::Reader<std::io::BufReader<std::fs::File>>,
     usize,
