@@ -770,7 +770,8 @@ fn evaluations(
         "ece_calibrated": expected_calibration_error(&oof_logits, &oof_gold, temperature),
     });
     if let Some(heldout) = results.next() {
-        let (e, _, gold, train_items, predicted) = heldout.context("held-out split")?;
+        let (e, _, heldout_gold, train_items, heldout_predicted) =
+            heldout.context("held-out split")?;
         report["heldout"] = serde_json::json!({"train_items": train_items, "macro_f1": e.macro_f1, "accuracy": e.accuracy, "evaluation": e});
         let held: Vec<&Labelled> = items.iter().filter(|i| i.heldout).collect();
         if held.iter().any(|i| i.group.is_some()) {
@@ -785,7 +786,7 @@ fn evaluations(
                 .and_then(|d| d.group.clone());
             report["heldout"]["by_group"] = serde_json::json!({
                 "column": column,
-                "groups": scores_by_group(&recipe.labels, &groups, &gold, &predicted),
+                "groups": scores_by_group(&recipe.labels, &groups, &heldout_gold, &heldout_predicted),
             });
         }
         if !positive.is_empty() {

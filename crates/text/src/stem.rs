@@ -374,6 +374,10 @@ pub struct StemSpan {
 const MEMO_WORD_BYTES: usize = 32;
 /// Slots of a [`StemMemo`] (a power of two).
 const MEMO_SLOTS: usize = 8192;
+/// Words a [`StemMemo`] passes straight to the stemmer before it sets up its table: the
+/// server labels each ingest request's few posts with new featurizers, which would otherwise
+/// each zero 300 KB they never reuse.
+const MEMO_WARM_UP_WORDS: u32 = 4096;
 
 /// One remembered word and where its stem lies.
 #[derive(Clone, Copy)]
@@ -385,12 +389,23 @@ struct MemoSlot {
     restore_teh_marbuta: bool,
 }
 
+/// A slot holding no word (length 0 matches none).
+const EMPTY_SLOT: MemoSlot = MemoSlot {
+    len: 0,
+    word: [0; MEMO_WORD_BYTES],
+    start: 0,
+    end: 0,
+    restore_teh_marbuta: false,
+};
+
 /// A fixed-size memo of [`Stemmer::stem_span`] for a featurizer that stems every word of
 /// millions of posts: a few thousand words make most of any stream, and each costs the stemmer
 /// several lexicon lookups. Direct-mapped by a hash the caller already holds, the word itself
-/// kept to compare, so an answer is always the stemmer's own; no allocation after `new`.
+/// kept to compare, so an answer is always the stemmer's own; one allocation, once a warm-up
+/// of words has shown the stream is long enough to reuse it.
 pub struct StemMemo {
     slots: Vec<MemoSlot>,
+    warm_up: u32,
 }
 
 impl Default for StemMemo {
@@ -400,17 +415,16 @@ impl Default for StemMemo {
 }
 
 impl StemMemo {
-    /// An empty memo (about 300 KB).
+    /// An empty memo; its table (about 300 KB) is set up after 4,096 words.
     pub fn new() -> Self {
-        let empty = MemoSlot {
-            len: 0,
-            word: [0; MEMO_WORD_BYTES],
-            start: 0,
-            end: 0,
-            restore_teh_marbuta: false,
-        };
+        Self::with_warm_up(MEMO_WARM_UP_WORDS)
+    }
+
+    /// An empty memo whose table is set up after `words` words.
+    pub fn with_warm_up(words: u32) -> Self {
         StemMemo {
-            slots: vec![empty; MEMO_SLOTS],
+            slots: Vec::new(),
+            warm_up: words,
         }
     }
 
@@ -423,6 +437,13 @@ impl StemMemo {
         // 0) never matches a word.
         if bytes.len() < 6 || bytes.len() > MEMO_WORD_BYTES {
             return stemmer.stem_span(word);
+        }
+        if self.slots.is_empty() {
+            if self.warm_up > 0 {
+                self.warm_up -= 1;
+                return stemmer.stem_span(word);
+            }
+            self.slots = vec![EMPTY_SLOT; MEMO_SLOTS];
         }
         let slot = &mut self.slots[(hash >> 40) as usize & (MEMO_SLOTS - 1)];
         if usize::from(slot.len) == bytes.len() && slot.word[..bytes.len()] == *bytes {
@@ -479,7 +500,8 @@ mod tests {
             .collect();
         assert!(words.len() > 30, "{} golden words", words.len());
         words.push("والاستراتيجياتالمستحدثهالجديده".to_string());
-        let mut memo = StemMemo::new();
+        // Past a warm-up of one word, so the first round both bypasses and fills the table.
+        let mut memo = StemMemo::with_warm_up(1);
         for round in 0..3 {
             for (i, w) in words.iter().enumerate() {
                 // One slot for all (round 0: every word evicts the one before), then one
